@@ -1,0 +1,170 @@
+"""The frictionless layer: structure, types, constraints, keys and declared hashes.
+
+frictionless is the reference for what counts as an error; this module runs it with the
+error limit lifted and turns its errors into `Issue`s at physical CSV lines, with messages a
+curator can act on.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from .lines import physical_line, record_start_lines
+from .package import OpenedPackage
+from .report import Issue
+
+_NO_LIMIT = 10**9
+_TYPE_NOTE = re.compile(r'type is "(?P<type>[^/"]+)/(?P<format>[^"]+)"')
+_CONSTRAINT_NOTE = re.compile(r'constraint "(?P<name>\w+)" is "(?P<value>.*)"$', re.S)
+_ROW_REF = re.compile(r"row at position (\d+)")
+
+
+def frictionless_descriptor(package: OpenedPackage) -> dict:
+    """A copy of the descriptor frictionless may safely open: unsafe resources left out.
+
+    Uppercase hex digests are lowered because frictionless compares them case-sensitively.
+    """
+    descriptor = copy.deepcopy(package.descriptor)
+    resources = descriptor.get("resources")
+    if not isinstance(resources, list):
+        return descriptor
+    dropped = set(package.unsafe)
+    kept = [r for r in resources if not (isinstance(r, dict) and str(r.get("name")) in dropped)]
+    for resource in kept:
+        if not isinstance(resource, dict):
+            continue
+        digest = resource.get("hash")
+        if isinstance(digest, str):
+            resource["hash"] = digest.lower()
+        schema = resource.get("schema")
+        if isinstance(schema, dict) and isinstance(schema.get("foreignKeys"), list):
+            schema["foreignKeys"] = [
+                fk
+                for fk in schema["foreignKeys"]
+                if not (
+                    isinstance(fk, dict)
+                    and isinstance(fk.get("reference"), dict)
+                    and fk["reference"].get("resource") in dropped
+                )
+            ]
+    descriptor["resources"] = kept
+    return descriptor
+
+
+def check_with_frictionless(package: OpenedPackage) -> list[Issue]:
+    """Every error frictionless finds in the package, as issues."""
+    from frictionless import FrictionlessException, Package
+
+    descriptor_name = package.descriptor_path.name
+    try:
+        frictionless_package = Package(frictionless_descriptor(package), basepath=str(package.root))
+    except FrictionlessException as exception:
+        errors = exception.reasons or [exception.error]
+        return [_package_issue(descriptor_name, error.type, error.note) for error in errors]
+    report = frictionless_package.validate(limit_errors=_NO_LIMIT)
+    issues = [_package_issue(descriptor_name, e.type, e.note) for e in report.errors]
+    for task in report.tasks:
+        resource = package.resource(task.name) if task.name else {}
+        issues.extend(_task_issues(package, resource, task))
+    return issues
+
+
+def _package_issue(descriptor_name: str, code: str, note: str) -> Issue:
+    return Issue(None, descriptor_name, None, None, code, f"The descriptor is invalid: {note}.")
+
+
+def _task_issues(package: OpenedPackage, resource: dict, task) -> list[Issue]:
+    local = package.local_path(resource)
+    starts = None
+    if local is not None and any(e.to_dict().get("rowNumber") for e in task.errors):
+        starts = record_start_lines(resource, local)
+    path = task.place if isinstance(task.place, str) else str(resource.get("path"))
+    primary_key = _primary_key(resource)
+    issues = []
+    for error in task.errors:
+        data = error.to_dict()
+        row = data.get("rowNumber")
+        field = data.get("fieldName") or (data.get("fieldNames") or [None])[0]
+        if data["type"] == "primary-key" and primary_key:
+            field = primary_key[0]
+        line = physical_line(starts, row)
+        message = describe(data, resource, starts)
+        issues.append(Issue(task.name, path, line, field or None, data["type"], message))
+    return _drop_repeated_key_faults(issues)
+
+
+def _primary_key(resource: dict) -> list[str]:
+    schema = resource.get("schema")
+    key = schema.get("primaryKey") if isinstance(schema, dict) else None
+    if isinstance(key, str):
+        return [key]
+    return [k for k in key if isinstance(k, str)] if isinstance(key, list) else []
+
+
+def _drop_repeated_key_faults(issues: list[Issue]) -> list[Issue]:
+    """One issue per key fault: a primary-key error where the same key cell already failed."""
+    taken = {(i.line, i.field) for i in issues if i.code != "primary-key" and i.line is not None}
+    return [i for i in issues if i.code != "primary-key" or (i.line, i.field) not in taken]
+
+
+def describe(error: dict, resource: dict, starts: list[int] | None) -> str:
+    """One sentence a curator can act on, for a frictionless error."""
+    kind = error["type"]
+    cell = error.get("cell")
+    note = error.get("note") or ""
+    field = error.get("fieldName")
+    if kind == "type-error":
+        match = _TYPE_NOTE.search(note)
+        wanted = match["type"] if match else "the declared type"
+        fmt = f" (format {match['format']})" if match and match["format"] != "default" else ""
+        return f"{cell!r} is not a valid {wanted}{fmt}."
+    if kind == "constraint-error":
+        match = _CONSTRAINT_NOTE.search(note)
+        if match and match["name"] == "required":
+            return f"A value is required in {field!r}, but the cell is empty."
+        if match:
+            return f"{cell!r} breaks the constraint {match['name']} = {match['value']}."
+        return f"{cell!r} breaks a constraint: {note}."
+    if kind == "unique-error":
+        return f"{cell!r} repeats a value that must be unique ({_line_ref(note, starts)})."
+    if kind == "primary-key":
+        if "all" in note and "None" in note:
+            return "The primary key of this row is empty."
+        return f"The primary key repeats an earlier row ({_line_ref(note, starts)})."
+    if kind == "foreign-key":
+        cells = ", ".join(repr(c) for c in error.get("fieldCells") or [])
+        target = f"{error.get('referenceName') or 'this resource'}"
+        fields = ", ".join(error.get("referenceFieldNames") or [])
+        return f"{cells} has no match in {target} ({fields})."
+    if kind == "missing-cell":
+        return f"The row ends before field {field!r}: a cell is missing."
+    if kind == "extra-cell":
+        return f"The row has more cells than the header: {cell!r} has no field."
+    if kind == "blank-row":
+        return "The row is blank; remove it."
+    if kind in (
+        "duplicate-label",
+        "missing-label",
+        "incorrect-label",
+        "extra-label",
+        "blank-label",
+    ):
+        return f"Header problem ({kind.replace('-', ' ')}): {error.get('message', note)}."
+    if kind == "scheme-error" and "No such file" in note:
+        return f"The data file {resource.get('path')!r} does not exist."
+    if kind == "hash-count":
+        return f"The file's hash does not match the declared one: {note}."
+    if kind == "byte-count":
+        return f"The file's size does not match the declared bytes: {note}."
+    if kind == "encoding-error":
+        declared = resource.get("encoding") or "utf-8"
+        return f"The file cannot be decoded as the declared encoding {declared}: {note}."
+    return str(error.get("message") or note).rstrip(".") + "."
+
+
+def _line_ref(note: str, starts: list[int] | None) -> str:
+    match = _ROW_REF.search(note.replace('"', ""))
+    if not match:
+        return note
+    return f"first on line {physical_line(starts, int(match[1]))}"

@@ -1,0 +1,233 @@
+"""The pandera layer: schemas derived from the descriptor, run over every CSV resource.
+
+Columns are cast first (`schema.cast_column`), so a bad cell is one type error and every
+other check still sees the rest of its column. Foreign keys and the descriptor's declared
+rules run as pandera checks too. Row numbers become physical CSV lines.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .cell_rules import cell_issues
+from .lines import is_plain_csv
+from .package import OpenedPackage
+from .report import Issue
+from .rules import Rule, declared_rules, evaluate
+from .schema import (
+    CAST_TYPES,
+    StringTable,
+    cast_column,
+    fields_of,
+    missing_values,
+    pandera_schema,
+    read_strings,
+)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+_CONSTRAINT_CODES = {"not_nullable": "constraint-error", "field_uniqueness": "unique-error"}
+
+
+class _Loaded:
+    """A resource read as strings and cast to its types."""
+
+    def __init__(self, resource: dict, path: str, table: StringTable) -> None:
+        self.resource = resource
+        self.path = path
+        self.lines = table.lines
+        self.raw = table.frame
+        self.typed = table.frame.copy()
+        self.invalid: dict[str, pd.Series] = {}
+        for field in fields_of(resource):
+            if field.get("type", "string") not in CAST_TYPES:
+                continue
+            name = str(field.get("name"))
+            cast = cast_column(table.frame[name], field, missing_values(resource, field))
+            self.typed[name] = cast.values
+            self.invalid[name] = cast.invalid
+
+
+def check_with_pandera(package: OpenedPackage) -> list[Issue]:
+    """Type, constraint, foreign-key, rule and stricter cell issues of every CSV resource."""
+    loaded: dict[str, _Loaded] = {}
+    for resource in package.resources:
+        path = package.local_path(resource)
+        if path is None or not fields_of(resource) or not path.is_file():
+            continue
+        if not is_plain_csv(resource, path):
+            continue
+        try:
+            table = read_strings(resource, path)
+        except (OSError, UnicodeDecodeError, ValueError, LookupError):
+            continue  # frictionless reports unreadable files
+        loaded[str(resource.get("name"))] = _Loaded(resource, str(resource["path"]), table)
+
+    rules = declared_rules(package.descriptor)
+    tables = {name: item.typed for name, item in loaded.items()}
+    issues: list[Issue] = []
+    for name, item in loaded.items():
+        issues.extend(_type_issues(name, item))
+        issues.extend(
+            _schema_issues(name, item, loaded, [r for r in rules if r.resource == name], tables)
+        )
+        for field in fields_of(item.resource):
+            column = item.raw[str(field.get("name"))]
+            issues.extend(
+                cell_issues(
+                    column, field, missing_values(item.resource, field), name, item.path, item.lines
+                )
+            )
+    return issues
+
+
+def _type_issues(name: str, item: _Loaded) -> list[Issue]:
+    issues = []
+    kinds = {str(f.get("name")): f.get("type", "string") for f in fields_of(item.resource)}
+    for column, invalid in item.invalid.items():
+        for index in invalid[invalid].index:
+            value = item.raw.at[index, column]
+            issues.append(
+                Issue(
+                    name,
+                    item.path,
+                    item.lines[index],
+                    column,
+                    "type-error",
+                    f"{value!r} is not a valid {kinds[column]}.",
+                )
+            )
+    return issues
+
+
+def _foreign_key_checks(item: _Loaded, loaded: dict[str, _Loaded]) -> dict[str, list]:
+    """Single-field foreign keys as `isin` checks on the referencing column."""
+    import pandera.pandas as pa
+
+    checks: dict[str, list] = {}
+    schema = item.resource.get("schema") or {}
+    for key in schema.get("foreignKeys") or []:
+        fields = key.get("fields") if isinstance(key, dict) else None
+        reference = key.get("reference") if isinstance(key, dict) else None
+        fields = [fields] if isinstance(fields, str) else fields
+        if not isinstance(reference, dict) or not isinstance(fields, list) or len(fields) != 1:
+            continue
+        target_name = reference.get("resource") or item.resource.get("name")
+        target_fields = reference.get("fields")
+        target_fields = [target_fields] if isinstance(target_fields, str) else target_fields
+        target = loaded.get(str(target_name))
+        if target is None or not target_fields or target_fields[0] not in target.typed:
+            continue
+        allowed = target.typed[target_fields[0]].dropna().astype(str).unique().tolist()
+        label = f"{target_name}.{target_fields[0]}"
+        checks.setdefault(fields[0], []).append(
+            pa.Check(
+                lambda s, allowed=frozenset(allowed): s.astype(str).isin(allowed),
+                element_wise=False,
+                ignore_na=True,
+                name=f"foreign-key:{label}",
+            )
+        )
+    return checks
+
+
+def _schema_issues(
+    name: str, item: _Loaded, loaded: dict[str, _Loaded], rules: list[Rule], tables: dict
+) -> list[Issue]:
+    import pandera.pandas as pa
+
+    schema = pandera_schema(
+        item.resource,
+        extra_checks=[
+            pa.Check(lambda frame, rule=rule: evaluate(rule, frame, tables), name=rule.name)
+            for rule in rules
+        ],
+    )
+    for column, checks in _foreign_key_checks(item, loaded).items():
+        if column in schema.columns:
+            schema.columns[column].checks.extend(checks)
+    for column in schema.columns.values():
+        column.report_duplicates = "exclude_first"
+    try:
+        schema.validate(item.typed, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        return _failure_issues(name, item, schema, rules, errors.failure_cases)
+    return []
+
+
+def _failure_issues(name: str, item: _Loaded, schema, rules: list[Rule], cases) -> list[Issue]:
+    rules_by_name = {rule.name: rule for rule in rules}
+    issues: dict[tuple, Issue] = {}
+    for case in cases.itertuples(index=False):
+        if case.index is None or case.index != case.index:
+            continue
+        index = int(case.index)
+        check = str(case.check)
+        column = case.column if isinstance(case.column, str) else None
+        if check in rules_by_name:
+            rule = rules_by_name[check]
+            issue = Issue(
+                name,
+                item.path,
+                item.lines[index],
+                rule.field,
+                check,
+                f"Rule {rule.name} does not hold: {rule.reason}",
+            )
+        else:
+            if column is None:
+                continue
+            invalid = item.invalid.get(column)
+            if invalid is not None and bool(invalid.iloc[index]):
+                continue  # already a type error
+            issue = _constraint_issue(name, item, schema, column, check, case, index)
+        issues.setdefault((issue.line, issue.field, issue.code), issue)
+    return list(issues.values())
+
+
+def _constraint_issue(
+    name: str, item: _Loaded, schema, column: str, check: str, case, index: int
+) -> Issue:
+    value = item.raw.at[index, column]
+    line = item.lines[index]
+    if check == "not_nullable":
+        return Issue(
+            name,
+            item.path,
+            line,
+            column,
+            "constraint-error",
+            f"A value is required in {column!r}, but the cell is empty.",
+        )
+    if check == "field_uniqueness":
+        return Issue(
+            name,
+            item.path,
+            line,
+            column,
+            "unique-error",
+            f"{value!r} repeats a value that must be unique.",
+        )
+    if check.startswith("foreign-key:"):
+        return Issue(
+            name,
+            item.path,
+            line,
+            column,
+            "foreign-key",
+            f"{value!r} has no match in {check.split(':', 1)[1]}.",
+        )
+    checks = schema.columns[column].checks
+    number = case.check_number
+    label = check
+    if number == number and number is not None and int(number) < len(checks):
+        label = checks[int(number)].name or check
+    return Issue(
+        name,
+        item.path,
+        line,
+        column,
+        "constraint-error",
+        f"{value!r} breaks the constraint {label}.",
+    )

@@ -13,7 +13,7 @@ from .cell_rules import cell_issues
 from .lines import is_plain_csv
 from .package import OpenedPackage
 from .report import Issue
-from .rules import Rule, declared_rules, evaluate
+from .rules import Rule, declared_rules, evaluate, explain
 from .schema import (
     CAST_TYPES,
     StringTable,
@@ -160,21 +160,20 @@ def _failure_issues(name: str, item: _Loaded, schema, rules: list[Rule], cases) 
     rules_by_name = {rule.name: rule for rule in rules}
     issues: dict[tuple, Issue] = {}
     for case in cases.itertuples(index=False):
+        check = str(case.check)
         if case.index is None or case.index != case.index:
+            if check in rules_by_name:  # the check itself failed to run
+                rule = rules_by_name[check]
+                message = f"Rule {check} could not be evaluated: {case.failure_case}."
+                issue = Issue(name, item.path, None, rule.field, check, message)
+                issues.setdefault((None, rule.field, check), issue)
             continue
         index = int(case.index)
-        check = str(case.check)
         column = case.column if isinstance(case.column, str) else None
         if check in rules_by_name:
             rule = rules_by_name[check]
-            issue = Issue(
-                name,
-                item.path,
-                item.lines[index],
-                rule.field,
-                check,
-                f"Rule {rule.name} does not hold: {rule.reason}",
-            )
+            message = explain(rule, item.typed, index)
+            issue = Issue(name, item.path, item.lines[index], rule.field, check, message)
         else:
             if column is None:
                 continue

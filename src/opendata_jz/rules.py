@@ -79,15 +79,15 @@ def _acyclic(rule: Rule, frame: pd.DataFrame, tables: Tables) -> pd.Series:
     """Following `field` from row to row (through `key`) never comes back to the start."""
     key = rule.params.get("key", "id")
     parent = dict(zip(frame[key], frame[rule.field], strict=False))
+    import pandas as pd
+
     holds = []
     for start in frame[key]:
         seen, node = {start}, parent.get(start)
-        while node is not None and node == node and node not in seen:  # node == node: not NA
+        while node is not None and not pd.isna(node) and node not in seen:
             seen.add(node)
             node = parent.get(node)
-        holds.append(not (node is not None and node == node and node in seen))
-    import pandas as pd
-
+        holds.append(node is None or pd.isna(node))
     return pd.Series(holds, index=frame.index)
 
 
@@ -102,3 +102,24 @@ KINDS: dict[str, Callable[[Rule, pd.DataFrame, Tables], pd.Series]] = {
 def evaluate(rule: Rule, frame: pd.DataFrame, tables: Tables) -> pd.Series:
     """Per row, whether the rule holds."""
     return KINDS[rule.kind](rule, frame, tables)
+
+
+def explain(rule: Rule, frame: pd.DataFrame, index: int) -> str:
+    """One sentence on why the rule fails at a row, naming the values involved."""
+    row = frame.loc[index]
+    fields = rule.params.get("fields") or []
+    if rule.kind == "ordered":
+        relation = "at most" if rule.params.get("orEqual") else "less than"
+        detail = f"{fields[0]} ({row[fields[0]]}) must be {relation} {fields[1]} ({row[fields[1]]})"
+    elif rule.kind == "together":
+        detail = f"fill all of {', '.join(fields)} or none of them"
+    elif rule.kind == "matches-reference":
+        via = rule.params["via"]
+        target = f"{rule.params.get('reference', rule.resource)}.{rule.params['referenceField']}"
+        detail = (
+            f"{rule.field} {row[rule.field]!r} differs from {target} of the row that"
+            f" {via} {row[via]!r} points to"
+        )
+    else:
+        detail = f"following {rule.field} from {row.get(rule.params.get('key', 'id'))!r} loops"
+    return f"{detail}: {rule.reason}"

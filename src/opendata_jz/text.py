@@ -6,22 +6,26 @@ Reading rules, in short (each one is tested):
   numerals) with an optional qualifier before it (近 約/约 超 超過/超过 逾 突破), an optional
   余/餘/多 after it, an optional multiplier (十 百 千 萬/万 億/亿, alone or as 千萬, 百萬 ...),
   an optional unit or measure word from :data:`UNITS`, and an optional 以上/左右 after all.
-  ``百分之十二`` reads as 12 with unit ``%``.
+  ``百分之十二`` reads as 12 with unit ``%``. The unit keeps the multiplier (萬元) and the
+  percent sign as printed (% or ％); ``multiplier`` is 1 for percentages.
 * ``,`` and ``，`` are thousands separators only between a run of 1-3 digits and exactly three
   digits (``16,158``); anywhere else they separate clauses.
 * Not figures: dates and years (``2019年``, ``2023年11月8日``, ``9月底``, ``3季度``), periods
   (``2021-2022年``), document numbers (``〔2023〕12號``), anything after 第 (ordinals), numbers
-  joined to other digits by ``- / . :`` (codes, dates, clock times, ranges), numbers touching
-  ASCII letters (``5G``, ``ISO 9001``), and a bare Arabic number directly followed by a Han
-  character that is not a unit (``12315熱線``: a name, not a count).
-* Chinese numerals are read conservatively: they need a unit from :data:`UNITS` other than 年
-  (a multiplier alone, as in 千萬, does not count); a lone 一 needs a qualifier or a
-  multiplier (一批, 一系列, 一家企業 are not figures, 一萬家 is); adjacent digits without a place
-  value (七八家, 十四五) are approximations or names, not figures; a numeral right after an
-  opening quote or 《 names something (“兩個維護”); and a few idioms (:data:`IDIOMS`) are
-  skipped.
+  joined to other digits by ``- / . :`` (codes, dates, clock times, and so ranges like 3-5家),
+  numbers touching ASCII letters (``5G``, ``ISO 9001``), and an Arabic number without a unit
+  that is followed by anything but whitespace, a clause delimiter or the end (``12315熱線``,
+  ``“12315”``: names, not counts).
+* Chinese numerals are read conservatively. They need a unit from :data:`UNITS` other than
+  年 期 屆 (百年, 二期工程, 十四屆 name or rank things); a multiplier alone (千萬) is not a
+  unit. A lone 一 needs a qualifier or a multiplier (一批, 一系列, 一家企業 are not figures;
+  近一成, 一萬家 are), and so does a lone 二 (二次開發: counts say 兩). Adjacent digits without
+  a place value (七八家, 十四五) are guesses or names. A numeral right after an opening quote
+  or 《 names something (“兩個維護”). A few idioms (:data:`IDIOMS`) are skipped.
 * Chinese numerals keep 萬 and 億 as multipliers, like Arabic numbers (三萬元 → 3 萬元), but
   read 十 百 千 as part of the number (三千家 → 3000 家); ``3千家`` is 3 with unit 千家.
+* Not read: qualifiers outside the five kinds (不足, 不到 and 以下 leave a figure ``exact``),
+  ranges, and mixed forms such as ``2萬3千``.
 """
 
 from __future__ import annotations
@@ -248,21 +252,18 @@ def _pre_qualifier(text: str, start: int) -> str:
     return ""
 
 
-def _excluded(text: str) -> list[tuple[int, int]]:
-    return [m.span() for m in _NOT_FIGURE.finditer(text)]
-
-
 def find_figures(text: str) -> list[Figure]:
     """Every figure stated in ``text``, in order (see the module docstring for the rules)."""
-    excluded = _excluded(text)
+    excluded = [m.span() for m in _NOT_FIGURE.finditer(text)]  # sorted, non-overlapping
     figures: list[Figure] = []
-    pos = 0
+    pos = i = 0
     while m := _NUMBER.search(text, pos):
         pos = m.end()
         num_start = m.start("ar") if m.group("ar") else m.start("cn")
-        hit = next((e for s, e in excluded if s < m.end() and num_start < e), None)
-        if hit is not None:
-            pos = max(pos, hit)
+        while i < len(excluded) and excluded[i][1] <= num_start:
+            i += 1
+        if i < len(excluded) and excluded[i][0] < m.end():
+            pos = max(pos, excluded[i][1])
             continue
         figure = _read(text, m)
         if figure is not None:

@@ -1,0 +1,151 @@
+"""The `opendata-jz` command line: parse arguments, call the library, render, set the exit
+code. Heavy libraries load inside the commands that need them, so `--help` stays instant."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+app = typer.Typer(
+    help="Curate, validate, publish and load figure-level Frictionless data packages.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+EXIT_OK, EXIT_INVALID, EXIT_CANNOT_RUN = 0, 1, 2
+
+
+class ReportFormat(StrEnum):
+    text = "text"
+    json = "json"
+    github = "github"
+    markdown = "markdown"
+
+
+class ExtractFormat(StrEnum):
+    csv = "csv"
+    json = "json"
+
+
+def _colour(stream=sys.stdout) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    return stream.isatty()
+
+
+def _fail(message: str, code: int = EXIT_CANNOT_RUN) -> typer.Exit:
+    typer.echo(f"opendata-jz: {message}", err=True)
+    return typer.Exit(code)
+
+
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"opendata-jz {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Curate, validate, publish and load figure-level Frictionless data packages."""
+
+
+def _package_root(package: Path) -> Path | None:
+    if package.suffix.lower() == ".zip":
+        return None
+    return package if package.is_dir() else package.parent
+
+
+@app.command()
+def validate(
+    package: Annotated[
+        Path,
+        typer.Argument(help="A datapackage.json (or .yaml), a directory holding one, or a zip."),
+    ] = Path("datapackage.json"),
+    format: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="How to print the report.")
+    ] = ReportFormat.text,
+    summary: Annotated[
+        Path | None,
+        typer.Option(
+            "--summary",
+            help="Also append a Markdown summary to this file (e.g. $GITHUB_STEP_SUMMARY).",
+        ),
+    ] = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Text format: print only the verdict line.")
+    ] = False,
+) -> None:
+    """Check a data package: structure, types, constraints, keys, hashes, rules, provenance.
+
+    Exit 0 when valid (warnings allowed), 1 when invalid, 2 when the package cannot be read.
+    """
+    from .package import PackageError
+    from .render import RENDERERS, render_markdown
+    from .validate import validate as run
+
+    try:
+        report = run(package)
+    except PackageError as error:
+        raise _fail(str(error)) from None
+    root = _package_root(package)
+    output = RENDERERS[format.value](report, colour=_colour(), quiet=quiet, package_root=root)
+    sys.stdout.write(output)
+    if summary is not None:
+        with open(summary, "a", encoding="utf-8") as handle:
+            handle.write(render_markdown(report, package_root=root))
+    raise typer.Exit(EXIT_OK if report.valid else EXIT_INVALID)
+
+
+@app.command()
+def extract(
+    text_file: Annotated[Path, typer.Argument(help="An article as UTF-8 text, raw or normalised.")],
+    format: Annotated[
+        ExtractFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = ExtractFormat.csv,
+    against: Annotated[
+        Path | None,
+        typer.Option(
+            "--against",
+            help="A package: show which figures are curated, declared not figures, or missing.",
+        ),
+    ] = None,
+) -> None:
+    """List the candidate figures in an article (value, unit, qualifier, token, offsets, quote)."""
+    from . import extract as extraction
+
+    try:
+        text = text_file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise _fail(f"{text_file}: cannot read the article as UTF-8 text ({error}).") from None
+    rows = extraction.extract(text)
+    if against is not None:
+        from .package import PackageError
+        from .provenance import curator_view
+
+        try:
+            sys.stdout.write(curator_view(text, against, colour=_colour()))
+        except PackageError as error:
+            raise _fail(str(error)) from None
+        return
+    writer = extraction.to_json if format is ExtractFormat.json else extraction.to_csv
+    sys.stdout.write(writer(rows))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -24,8 +24,9 @@ Reading rules, in short (each one is tested):
   or 《 names something (“兩個維護”). A few idioms (:data:`IDIOMS`) are skipped.
 * Chinese numerals keep 萬 and 億 as multipliers, like Arabic numbers (三萬元 → 3 萬元), but
   read 十 百 千 as part of the number (三千家 → 3000 家); ``3千家`` is 3 with unit 千家.
-* Not read: qualifiers outside the five kinds (不足, 不到 and 以下 leave a figure ``exact``),
-  ranges, and mixed forms such as ``2萬3千``.
+* Known gaps: qualifiers outside the five kinds (不足, 不到, 以下) leave a figure ``exact``;
+  ranges are not read as such (3-5家 gives nothing, 3至5家 only 5家); a mixed form such as
+  ``2萬3千人`` reads as two figures.
 """
 
 from __future__ import annotations

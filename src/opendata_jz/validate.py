@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import os
 
+from .extension import extension_issues
 from .frictionless_checks import check_with_frictionless
 from .package import open_package
 from .pandera_checks import check_with_pandera
+from .provenance import check_provenance
 from .report import Report
 
 
@@ -19,5 +21,8 @@ def validate(path: str | os.PathLike[str] | None = None) -> Report:
     with open_package(path) as package:
         unsafe = [issue for issues in package.unsafe.values() for issue in issues]
         structural = check_with_frictionless(package)
+        malformed = extension_issues(package.descriptor, package.descriptor_path.name)
+        if malformed:
+            package.descriptor = {k: v for k, v in package.descriptor.items() if k != "opendata_jz"}
         derived = check_with_pandera(package)
-        return Report.merge(unsafe + structural, derived)
+        return Report.merge(unsafe + structural + malformed, derived, check_provenance(package))

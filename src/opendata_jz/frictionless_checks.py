@@ -10,7 +10,13 @@ from __future__ import annotations
 import copy
 import re
 
-from .lines import physical_line, record_start_lines
+from .lines import (
+    has_header,
+    is_plain_csv,
+    physical_line,
+    record_start_lines,
+    undecodable_line,
+)
 from .package import OpenedPackage
 from .report import Issue
 
@@ -18,6 +24,9 @@ _NO_LIMIT = 10**9
 _TYPE_NOTE = re.compile(r'type is "(?P<type>[^/"]+)/(?P<format>[^"]+)"')
 _CONSTRAINT_NOTE = re.compile(r'constraint "(?P<name>\w+)" is "(?P<value>.*)"$', re.S)
 _ROW_REF = re.compile(r"row at position (\d+)")
+_LABEL_ERRORS = frozenset(
+    {"duplicate-label", "missing-label", "incorrect-label", "extra-label", "blank-label"}
+)
 
 
 def frictionless_descriptor(package: OpenedPackage) -> dict:
@@ -89,9 +98,14 @@ def _task_issues(package: OpenedPackage, resource: dict, task) -> list[Issue]:
         if data["type"] == "primary-key" and primary_key:
             field = primary_key[0]
         line = physical_line(starts, row)
+        if data["type"] in _LABEL_ERRORS and row is None and has_header(resource):
+            line = 1
+        if data["type"] == "encoding-error" and local is not None and is_plain_csv(resource, local):
+            found = undecodable_line(resource, local)
+            line = found[0] if found else None
         message = describe(data, resource, starts)
         issues.append(Issue(task.name, path, line, field or None, data["type"], message))
-    return _drop_repeated_key_faults(issues)
+    return _drop_repeated_faults(issues)
 
 
 def _primary_key(resource: dict) -> list[str]:
@@ -102,10 +116,25 @@ def _primary_key(resource: dict) -> list[str]:
     return [k for k in key if isinstance(k, str)] if isinstance(key, list) else []
 
 
-def _drop_repeated_key_faults(issues: list[Issue]) -> list[Issue]:
-    """One issue per key fault: a primary-key error where the same key cell already failed."""
-    taken = {(i.line, i.field) for i in issues if i.code != "primary-key" and i.line is not None}
-    return [i for i in issues if i.code != "primary-key" or (i.line, i.field) not in taken]
+def _drop_repeated_faults(issues: list[Issue]) -> list[Issue]:
+    """One issue per fault, where frictionless reports one fault twice.
+
+    A primary-key error repeats a failed key cell or a blank row; a required-constraint
+    error repeats a missing cell.
+    """
+    cells = {(i.line, i.field) for i in issues if i.code != "primary-key" and i.line is not None}
+    blank = {i.line for i in issues if i.code == "blank-row"}
+    missing = {(i.line, i.field) for i in issues if i.code == "missing-cell"}
+    kept = []
+    for issue in issues:
+        if issue.code == "primary-key" and (
+            (issue.line, issue.field) in cells or issue.line in blank
+        ):
+            continue
+        if issue.code == "constraint-error" and (issue.line, issue.field) in missing:
+            continue
+        kept.append(issue)
+    return kept
 
 
 def describe(error: dict, resource: dict, starts: list[int] | None) -> str:
@@ -158,9 +187,17 @@ def describe(error: dict, resource: dict, starts: list[int] | None) -> str:
     if kind == "byte-count":
         return f"The file's size does not match the declared bytes: {note}."
     if kind == "encoding-error":
-        declared = resource.get("encoding") or "utf-8"
-        return f"The file cannot be decoded as the declared encoding {declared}: {note}."
+        return encoding_message(resource)
     return str(error.get("message") or note).rstrip(".") + "."
+
+
+def encoding_message(resource: dict) -> str:
+    """What to do about a file that its declared (or default) encoding cannot decode."""
+    declared = resource.get("encoding") or "utf-8 (the default)"
+    return (
+        f"The file is not valid {declared} from this line on; convert it to UTF-8 or declare"
+        " its real encoding (for example gb18030)."
+    )
 
 
 def _line_ref(note: str, starts: list[int] | None) -> str:

@@ -36,6 +36,12 @@ def csv_reader_options(resource: dict) -> dict:
     return options
 
 
+def has_header(resource: dict) -> bool:
+    """Whether the first record is a header (the default)."""
+    dialect = resource.get("dialect")
+    return not (isinstance(dialect, dict) and dialect.get("header") is False)
+
+
 def text_encoding(resource: dict) -> str:
     """The codec to read the resource with; a UTF-8 BOM is dropped as frictionless does."""
     encoding = str(resource.get("encoding") or "utf-8")
@@ -70,3 +76,16 @@ def physical_line(starts: list[int] | None, row_number: int | None) -> int | Non
     if starts is None or not 1 <= row_number <= len(starts):
         return row_number
     return starts[row_number - 1]
+
+
+def undecodable_line(resource: dict, path: Path) -> tuple[int, int] | None:
+    """(line, byte offset) of the first byte the declared encoding cannot decode, if any."""
+    data = path.read_bytes()
+    encoding = text_encoding(resource)
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as error:
+        return data.count(b"\n", 0, error.start) + 1, error.start
+    except LookupError:
+        return None
+    return None

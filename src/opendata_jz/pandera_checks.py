@@ -7,10 +7,12 @@ rules run as pandera checks too. Row numbers become physical CSV lines.
 
 from __future__ import annotations
 
+import csv
 from typing import TYPE_CHECKING
 
 from .cell_rules import cell_issues
-from .lines import is_plain_csv
+from .frictionless_checks import encoding_message
+from .lines import is_plain_csv, undecodable_line
 from .package import OpenedPackage
 from .report import Issue
 from .rules import Rule, declared_rules, evaluate, explain
@@ -52,7 +54,9 @@ class _Loaded:
 def check_with_pandera(package: OpenedPackage) -> list[Issue]:
     """Type, constraint, foreign-key, rule and stricter cell issues of every CSV resource."""
     loaded: dict[str, _Loaded] = {}
+    issues: list[Issue] = []
     for resource in package.resources:
+        name = str(resource.get("name"))
         path = package.local_path(resource)
         if path is None or not fields_of(resource) or not path.is_file():
             continue
@@ -60,13 +64,19 @@ def check_with_pandera(package: OpenedPackage) -> list[Issue]:
             continue
         try:
             table = read_strings(resource, path)
-        except (OSError, UnicodeDecodeError, ValueError, LookupError):
+        except UnicodeDecodeError:
+            # frictionless guesses an undeclared encoding; the default is UTF-8.
+            found = undecodable_line(resource, path)
+            line = found[0] if found else None
+            message = encoding_message(resource)
+            issues.append(Issue(name, str(resource["path"]), line, None, "encoding-error", message))
+            continue
+        except (OSError, ValueError, LookupError, csv.Error):
             continue  # frictionless reports unreadable files
-        loaded[str(resource.get("name"))] = _Loaded(resource, str(resource["path"]), table)
+        loaded[name] = _Loaded(resource, str(resource["path"]), table)
 
     rules = declared_rules(package.descriptor)
     tables = {name: item.typed for name, item in loaded.items()}
-    issues: list[Issue] = []
     for name, item in loaded.items():
         issues.extend(_type_issues(name, item))
         issues.extend(

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .lines import csv_reader_options, text_encoding
+from .lines import csv_reader_options, has_header, text_encoding
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -96,7 +96,7 @@ def read_strings(resource: dict, path: Path) -> StringTable:
     with open(path, encoding=text_encoding(resource), newline="") as handle:
         reader = csv.reader(handle, **csv_reader_options(resource))
         next_line = 1
-        header_seen = not _has_header(resource)
+        header_seen = not has_header(resource)
         for record in reader:
             start, next_line = next_line, reader.line_num + 1
             if not header_seen:
@@ -110,11 +110,6 @@ def read_strings(resource: dict, path: Path) -> StringTable:
     frame = pd.DataFrame(rows, columns=names, dtype="string") if names else pd.DataFrame()
     frame.index = pd.RangeIndex(len(rows))
     return StringTable(frame, lines)
-
-
-def _has_header(resource: dict) -> bool:
-    dialect = resource.get("dialect")
-    return not (isinstance(dialect, dict) and dialect.get("header") is False)
 
 
 @dataclass

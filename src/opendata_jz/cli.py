@@ -146,6 +146,40 @@ def extract(
     sys.stdout.write(writer(rows))
 
 
+@app.command()
+def download(
+    version: Annotated[
+        str, typer.Option("--version", help="X.Y.Z, or 'latest' for the newest release.")
+    ] = "latest",
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Releases base URL or a local directory in the release layout"
+            " (default: $OPENDATA_JZ_RELEASES, else the project's GitHub releases).",
+        ),
+    ] = None,
+    dest: Annotated[
+        Path | None,
+        typer.Option(
+            "--dest", help="Unpack into DIR/NAME-VERSION instead of the user cache directory."
+        ),
+    ] = None,
+) -> None:
+    """Fetch a release, verify it against SHA256SUMS and its descriptor, unpack it; print its
+    path. Exit 1 when verification or archive safety fails, 2 when it cannot be fetched."""
+    from .download import DownloadError, VerificationError
+    from .download import download as fetch
+
+    try:
+        path = fetch(version=version, source=source, dest=dest, progress=sys.stderr.isatty())
+    except VerificationError as error:
+        raise _fail(str(error), EXIT_INVALID) from None
+    except DownloadError as error:
+        raise _fail(str(error)) from None
+    typer.echo(str(path))
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

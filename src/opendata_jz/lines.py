@@ -37,9 +37,36 @@ def csv_reader_options(resource: dict) -> dict:
 
 
 def has_header(resource: dict) -> bool:
-    """Whether the first record is a header (the default)."""
+    """Whether the resource has a header row (the default)."""
     dialect = resource.get("dialect")
     return not (isinstance(dialect, dict) and dialect.get("header") is False)
+
+
+#: Records frictionless samples to find the header row.
+SAMPLE_ROWS = 100
+
+
+def header_record(resource: dict, sample: list[list[str]]) -> int | None:
+    """1-based number of the header record, found as frictionless finds it; None if none.
+
+    Unless the dialect says where the header is, frictionless takes the first record whose
+    width is within 10% of the sample's average width, which skips leading notes.
+    """
+    dialect = resource.get("dialect")
+    dialect = dialect if isinstance(dialect, dict) else {}
+    if dialect.get("header") is False:
+        return None
+    declared = dialect.get("headerRows")
+    if isinstance(declared, list) and declared and isinstance(declared[-1], int):
+        return declared[-1]
+    if "header" in dialect or not sample:
+        return 1
+    width = round(sum(len(cells) for cells in sample) / len(sample))
+    drift = max(round(width * 0.1), 1)
+    for number, cells in enumerate(sample, start=1):
+        if width - drift <= len(cells) <= width + drift:
+            return number
+    return 1
 
 
 def text_encoding(resource: dict) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .lines import csv_reader_options, has_header, text_encoding
+from .lines import SAMPLE_ROWS, csv_reader_options, header_record, text_encoding
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -91,21 +91,21 @@ def read_strings(resource: dict, path: Path) -> StringTable:
     import pandas as pd
 
     names = [str(f.get("name")) for f in fields_of(resource)]
-    rows: list[list[str]] = []
-    lines: list[int] = []
+    records: list[list[str]] = []
+    starts: list[int] = []
     with open(path, encoding=text_encoding(resource), newline="") as handle:
         reader = csv.reader(handle, **csv_reader_options(resource))
         next_line = 1
-        header_seen = not has_header(resource)
         for record in reader:
-            start, next_line = next_line, reader.line_num + 1
-            if not header_seen:
-                header_seen = True
-                continue
-            if not any(cell.strip() for cell in record):
-                continue
-            record = (record + [""] * len(names))[: len(names)]
-            rows.append(record)
+            records.append(record)
+            starts.append(next_line)
+            next_line = reader.line_num + 1
+    header = header_record(resource, records[:SAMPLE_ROWS]) or 0
+    rows: list[list[str]] = []
+    lines: list[int] = []
+    for record, start in zip(records[header:], starts[header:], strict=True):
+        if any(cell != "" for cell in record):
+            rows.append((record + [""] * len(names))[: len(names)])
             lines.append(start)
     frame = pd.DataFrame(rows, columns=names, dtype="string") if names else pd.DataFrame()
     frame.index = pd.RangeIndex(len(rows))
@@ -138,8 +138,8 @@ def cast_column(raw: pd.Series, field: dict, missing: list[str]) -> Cast:
         text = _number_text(present, field)
         ok = text.str.match(_NUMBER).fillna(False).astype(bool)
         cleaned = text.where(ok).str.strip().str.replace("_", "", regex=False)
-        values = pd.to_numeric(_ascii_digits(cleaned), errors="coerce").astype("Float64")
-        ok &= values.notna() | cleaned.str.lower().str.contains("nan").fillna(False).astype(bool)
+        values = _floats_keeping_nan(_ascii_digits(cleaned))
+        ok &= values.notna()
     elif kind == "boolean":
         true = [str(v) for v in field.get("trueValues", DEFAULT_TRUE)]
         false = [str(v) for v in field.get("falseValues", DEFAULT_FALSE)]
@@ -159,6 +159,18 @@ def cast_column(raw: pd.Series, field: dict, missing: list[str]) -> Cast:
         return _uncast(raw, is_missing)
     invalid = ~is_missing & ~ok
     return Cast(values.where(~invalid), invalid, is_missing)
+
+
+def _floats_keeping_nan(text: pd.Series) -> pd.Series:
+    """Float64 values where a written NaN stays a (non-missing) NaN, as in frictionless:
+    NaN is a value there, so a required cell holding it is not empty."""
+    import numpy as np
+    import pandas as pd
+
+    floats = pd.to_numeric(text, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    written_nan = text.str.strip().str.lower().isin(["nan", "+nan", "-nan", "snan"])
+    mask = np.isnan(floats) & ~written_nan.fillna(False).to_numpy(dtype=bool)
+    return pd.Series(pd.arrays.FloatingArray(floats, mask), index=text.index)
 
 
 def _uncast(raw: pd.Series, is_missing: pd.Series) -> Cast:

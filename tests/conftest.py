@@ -69,4 +69,5 @@ def edit_csv(path: Path, row_id: str, **changes: str) -> None:
 def drop_row(path: Path, row_id: str) -> None:
     """Remove the row whose first cell is row_id."""
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
-    path.write_text("".join(l for l in lines if not l.startswith(f"{row_id},")), encoding="utf-8")
+    kept = [line for line in lines if not line.startswith(f"{row_id},")]
+    path.write_text("".join(kept), encoding="utf-8")

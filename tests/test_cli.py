@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, ROOT, edit_csv
+from conftest import FIXTURES, ROOT, drop_row, edit_csv
 
 COMMANDS = ["validate", "extract", "download"]
 BROKEN = FIXTURES / "packages" / "wrong-type"
@@ -53,7 +53,13 @@ def test_json_report_shape(cli) -> None:
     report = json.loads(result.stdout)
     assert report["valid"] is False
     assert set(report["issues"][0]) == {
-        "resource", "path", "line", "field", "code", "severity", "message"
+        "resource",
+        "path",
+        "line",
+        "field",
+        "code",
+        "severity",
+        "message",
     }
     keys = [(i["path"], i["line"]) for i in report["issues"]]
     assert keys == sorted(keys)
@@ -73,8 +79,10 @@ def test_github_annotations_point_at_file_and_line(cli, monkeypatch) -> None:
     result = cli("validate", BROKEN.relative_to(ROOT), "--format", "github")
     assert result.exit_code == 1
     lines = result.stdout.splitlines()
-    assert "::error file=tests/data/packages/wrong-type/figures.csv,line=3,title=type-error::" \
+    assert (
+        "::error file=tests/data/packages/wrong-type/figures.csv,line=3,title=type-error::"
         "value: 'abc' is not a valid number." in lines
+    )
 
 
 def test_markdown_summary_file(cli, tmp_path: Path) -> None:
@@ -182,10 +190,7 @@ def test_extract_against_shows_coverage(cli, flagship: Path) -> None:
     result = cli("extract", article, "--against", flagship, env={"NO_COLOR": "1"})
     assert result.exit_code == 0
     assert result.stdout.rstrip().endswith("33 curated, 0 declared, 0 missing")
-    lines = (flagship / "data" / "metrics.csv").read_text(encoding="utf-8").splitlines()
-    (flagship / "data" / "metrics.csv").write_text(
-        "\n".join(l for l in lines if not l.startswith("m027,")) + "\n", encoding="utf-8"
-    )
+    drop_row(flagship / "data" / "metrics.csv", "m027")
     result = cli("extract", article, "--against", flagship, env={"NO_COLOR": "1"})
     assert "✗ missing  16158件" in result.stdout
     assert result.stdout.rstrip().endswith("32 curated, 0 declared, 1 missing")

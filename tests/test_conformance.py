@@ -14,17 +14,25 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
 from opendata_jz import validate
 from opendata_jz.package import PackageError
+
+from conftest import ROOT
 
 CORPUS = Path(
     os.environ.get("OPENDATA_JZ_CONFORMANCE")
     or ROOT.parent / "shared" / "conformance" / "frictionless-fixtures"
 )
 #: Codes of our own stricter rules, which may add issues frictionless does not report.
-OWN_CODES = {"non-ascii-digits", "non-finite-number", "missing-value-literal",
-             "spreadsheet-formula", "unsafe-path", "remote-path", "encoding-error"}
+OWN_CODES = {
+    "non-ascii-digits",
+    "non-finite-number",
+    "missing-value-literal",
+    "spreadsheet-formula",
+    "unsafe-path",
+    "remote-path",
+    "encoding-error",
+}
 
 
 def manifest() -> list[dict]:

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, tree_digest
 from opendata_jz import validate
 from opendata_jz.package import PackageError
+
+from conftest import FIXTURES, tree_digest
 
 PACKAGES = sorted(p for p in (FIXTURES / "packages").iterdir() if p.is_dir())
 

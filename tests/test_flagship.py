@@ -8,9 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, drop_row, edit_csv
 from opendata_jz import validate
 from opendata_jz.text import find_figures, normalise
+
+from conftest import ROOT, drop_row, edit_csv
 
 DATA = ROOT / "data"
 
@@ -51,7 +52,9 @@ def test_stored_text_is_the_normalised_raw_text() -> None:
     text = (DATA / "source" / "jinzhou-quality-article.txt").read_text(encoding="utf-8")
     assert normalise(raw) == text
     assert "(zhì)" in raw and "(zhì)" not in text
-    assert len(raw) - len(text) == sum(len(m) for m in __import__("re").findall(r"\([a-zà-ǜ]+\)", raw))
+    assert len(raw) - len(text) == sum(
+        len(m) for m in __import__("re").findall(r"\([a-zà-ǜ]+\)", raw)
+    )
 
 
 def test_simplified_names_are_the_traditional_names_converted() -> None:
@@ -88,19 +91,42 @@ def test_article_is_attributed_and_not_under_the_data_licence() -> None:
 
 
 BREAKS = {
-    "misread value": ("m003", {"value": "2883", "value_base": "2883"}, 4, "value",
-                      "figure-value-mismatch"),
-    "shifted offsets": ("m027", {"quote_start": "1157", "quote_end": "1170"}, 28, "quote_start",
-                        "quote-mismatch"),
-    "wrong qualifier": ("m011", {"qualifier": "exact"}, 12, "qualifier",
-                        "figure-qualifier-mismatch"),
-    "wrong base value": ("m022", {"value_base": "70000"}, 23, "value_base",
-                         "value-base-mismatch"),
-    "quote cut short": ("m025", {"quote": "擁有“道光”“溝幫子”等中國馳名商標7件",
-                                 "quote_start": "1118"}, 26, "quote_start", "quote-not-clause"),
-    "two figures in a quote": ("m009", {"quote": "省級檢驗檢測機構6家、市級檢驗檢測機構104家",
-                                        "quote_end": "552"}, 10, "quote",
-                               "quote-several-figures"),
+    "misread value": (
+        "m003",
+        {"value": "2883", "value_base": "2883"},
+        4,
+        "value",
+        "figure-value-mismatch",
+    ),
+    "shifted offsets": (
+        "m027",
+        {"quote_start": "1157", "quote_end": "1170"},
+        28,
+        "quote_start",
+        "quote-mismatch",
+    ),
+    "wrong qualifier": (
+        "m011",
+        {"qualifier": "exact"},
+        12,
+        "qualifier",
+        "figure-qualifier-mismatch",
+    ),
+    "wrong base value": ("m022", {"value_base": "70000"}, 23, "value_base", "value-base-mismatch"),
+    "quote cut short": (
+        "m025",
+        {"quote": "擁有“道光”“溝幫子”等中國馳名商標7件", "quote_start": "1118"},
+        26,
+        "quote_start",
+        "quote-not-clause",
+    ),
+    "two figures in a quote": (
+        "m009",
+        {"quote": "省級檢驗檢測機構6家、市級檢驗檢測機構104家", "quote_end": "552"},
+        10,
+        "quote",
+        "quote-several-figures",
+    ),
     "unit not the codebook's": ("m001", {"unit": "項"}, 2, "unit", "unit-matches-indicator"),
 }
 

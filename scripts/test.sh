@@ -23,6 +23,6 @@ fi
 
 python3 -m venv .venv
 .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
-.venv/bin/ruff check .
-.venv/bin/ruff format --check .
+.venv/bin/ruff check src tests bench scripts
+.venv/bin/ruff format --check src tests bench scripts
 exec .venv/bin/python -m pytest "$@"

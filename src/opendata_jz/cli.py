@@ -147,6 +147,81 @@ def extract(
 
 
 @app.command()
+def publish(
+    package: Annotated[
+        Path, typer.Argument(help="The package to release (descriptor, directory or zip).")
+    ] = Path("datapackage.json"),
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Release directory, laid out like GitHub's.")
+    ] = Path("dist"),
+    version: Annotated[
+        str | None,
+        typer.Option("--version", help="X.Y.Z to publish (default: the descriptor's version)."),
+    ] = None,
+    previous: Annotated[
+        Path | None,
+        typer.Option(
+            "--previous",
+            help="The release to compare with (a release directory, zip or descriptor);"
+            " default: the newest release in --out below the new version.",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be published; write nothing.")
+    ] = False,
+) -> None:
+    """Validate, then build a versioned release: zip, SQLite, Parquet, landing page,
+    changelog and checksums in OUT/download/vX.Y.Z/.
+
+    Exit 1 when refused (invalid package, version already published or too small).
+    """
+    from .package import PackageError
+    from .publish import PublishError, PublishRefused
+    from .publish import publish as run
+    from .render import render_text
+
+    try:
+        result = run(package, out, version=version, previous=previous, dry_run=dry_run)
+    except PublishRefused as refusal:
+        if refusal.report is not None:
+            sys.stderr.write(render_text(refusal.report, colour=_colour(sys.stderr)))
+        raise _fail(str(refusal), EXIT_INVALID) from None
+    except (PublishError, PackageError) as error:
+        raise _fail(str(error)) from None
+    sys.stdout.write(result.render_text())
+
+
+class DiffFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The older version: directory, zip or descriptor.")],
+    new: Annotated[Path, typer.Argument(help="The newer version: directory, zip or descriptor.")],
+    format: Annotated[DiffFormat, typer.Option("--format", "-f", help="Output format.")] = (
+        DiffFormat.text
+    ),
+) -> None:
+    """Show schema and row changes between two versions of a package, and the version bump
+    they require (major, minor or patch)."""
+    import json
+
+    from .diff import diff_packages
+    from .package import PackageError
+
+    try:
+        changes = diff_packages(old, new)
+    except PackageError as error:
+        raise _fail(str(error)) from None
+    if format is DiffFormat.json:
+        sys.stdout.write(json.dumps(changes.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        sys.stdout.write(changes.render_text())
+
+
+@app.command()
 def download(
     version: Annotated[
         str, typer.Option("--version", help="X.Y.Z, or 'latest' for the newest release.")

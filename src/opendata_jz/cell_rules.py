@@ -109,7 +109,7 @@ def cell_issues(
         add(
             SPREADSHEET_FORMULA,
             formula,
-            "{value!r} starts like a spreadsheet formula; exports escape it with a leading"
-            " apostrophe.",
+            "{value!r} starts like a spreadsheet formula and may run as one when the CSV is"
+            " opened in a spreadsheet; rephrase it if it is not meant as a formula.",
         )
     return found

@@ -1,26 +1,25 @@
 """opendata_jz: curate, validate, publish and load figure-level Frictionless data packages.
 
-Heavy dependencies (pandas, pandera, frictionless) load only when a function needs them.
+Everything here loads lazily, so that `import opendata_jz` and `opendata-jz --help` stay
+instant; pandas, pandera and frictionless load only when a function needs them.
 """
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError, version
+import os
 from typing import TYPE_CHECKING, Any
-
-try:
-    __version__ = version("opendata-jz")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0+unknown"
-
-# validate's module imports no heavy dependency at import time; binding the function here
-# keeps the name `opendata_jz.validate` the function rather than the submodule.
-from .validate import validate
 
 if TYPE_CHECKING:
     from .report import Issue, Report
 
 __all__ = ["Issue", "Report", "__version__", "load", "load_package", "validate"]
+
+
+def validate(path: str | os.PathLike[str] | None = None) -> Report:
+    """Validate a data package (descriptor, directory or zip) and return its `Report`."""
+    from .validation import validate as run
+
+    return run(path)
 
 
 def load(version: str = "latest", source: str | None = None) -> dict[str, Any]:
@@ -30,7 +29,7 @@ def load(version: str = "latest", source: str | None = None) -> dict[str, Any]:
     return run(version=version, source=source)
 
 
-def load_package(path: str) -> dict[str, Any]:
+def load_package(path: str | os.PathLike[str]) -> dict[str, Any]:
     """The tables of a local package as typed pandas DataFrames."""
     from .download import load_package as run
 
@@ -42,4 +41,11 @@ def __getattr__(name: str) -> Any:
         from . import report
 
         return getattr(report, name)
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("opendata-jz")
+        except PackageNotFoundError:  # a source tree that was never installed
+            return "0+unknown"
     raise AttributeError(name)

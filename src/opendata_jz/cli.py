@@ -16,6 +16,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 
 EXIT_OK, EXIT_INVALID, EXIT_CANNOT_RUN = 0, 1, 2
@@ -96,7 +97,7 @@ def validate(
     """
     from .package import PackageError
     from .render import RENDERERS, render_markdown
-    from .validate import validate as run
+    from .validation import validate as run
 
     try:
         report = run(package)

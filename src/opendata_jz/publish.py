@@ -157,7 +157,7 @@ def publish(
     `PublishError` (bad argument, unreadable previous release) or `PackageError` (the
     package cannot be opened).
     """
-    from .validate import validate
+    from .validation import validate
 
     source = Path(package_path) if package_path is not None else Path("datapackage.json")
     out = Path(out_dir)

@@ -202,3 +202,12 @@ def test_extract_unreadable_file_exits_2(cli, tmp_path: Path) -> None:
     (tmp_path / "gbk.txt").write_bytes("中國質量報".encode("gb18030"))
     result = cli("extract", tmp_path / "gbk.txt")
     assert result.exit_code == 2 and "UTF-8" in result.stderr
+
+
+def test_command_reference_matches_the_help() -> None:
+    """docs/cli.md is exactly the help every command prints."""
+    script = ROOT / "scripts" / "cli_docs.py"
+    result = subprocess.run(
+        [sys.executable, str(script), "--check"], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 0, result.stderr

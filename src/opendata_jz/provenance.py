@@ -207,6 +207,19 @@ def _first_difference(a: str, b: str) -> int:
     return next((i for i, (x, y) in enumerate(pairs) if x != y), min(len(a), len(b)))
 
 
+def _spans(table: _Table, spec: dict, sources: dict[str, Source], text_field: str):
+    """Rows that quote a readable source: (index, row, source, start, end, quoted text).
+
+    Rows with missing cells or dangling keys are skipped: the other layers report those.
+    """
+    for index, row in table.frame.iterrows():
+        source = sources.get(_cell(row, spec.get("source", "source_id")) or "")
+        start, end = _integer(_cell(row, spec["start"])), _integer(_cell(row, spec["end"]))
+        quoted = _cell(row, text_field)
+        if source is not None and source.text is not None and None not in (start, end, quoted):
+            yield index, row, source, start, end, quoted
+
+
 def check_quotes(
     package: OpenedPackage, spec: dict, sources: dict[str, Source], coverage: Coverage
 ) -> list[Issue]:
@@ -215,12 +228,7 @@ def check_quotes(
     if table is None:
         return []
     issues: list[Issue] = []
-    for index, row in table.frame.iterrows():
-        source = sources.get(_cell(row, spec.get("source", "source_id")) or "")
-        start, end = _integer(_cell(row, spec["start"])), _integer(_cell(row, spec["end"]))
-        quote = _cell(row, spec["quote"])
-        if source is None or source.text is None or None in (start, end, quote):
-            continue  # missing cells and dangling keys are the other layers' issues
+    for index, row, source, start, end, quote in _spans(table, spec, sources, spec["quote"]):
         actual = source.text[start:end]
         if actual != quote:
             where = source.text.find(quote)
@@ -358,12 +366,7 @@ def check_non_figures(
     if table is None:
         return []
     issues = []
-    for index, row in table.frame.iterrows():
-        source = sources.get(_cell(row, spec.get("source", "source_id")) or "")
-        start, end = _integer(_cell(row, spec["start"])), _integer(_cell(row, spec["end"]))
-        token = _cell(row, spec["token"])
-        if source is None or source.text is None or None in (start, end, token):
-            continue
+    for index, row, source, start, end, token in _spans(table, spec, sources, spec["token"]):
         if source.text[start:end] != token:
             issues.append(
                 table.issue(

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from opendata_jz import download as dl
+from opendata_jz import fetch
 from opendata_jz.download import DownloadError, VerificationError
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -326,16 +327,16 @@ def test_redirect_loop_is_cut_off(server, cache):
 def test_redirect_policy_refuses_downgrade_and_other_schemes():
     """Redirects may not go from https to http nor to a non-http scheme; the rest resolve."""
     with pytest.raises(DownloadError, match="https down to plain http"):
-        dl.redirect_target("https://example.org/a", "http://example.org/a")
+        fetch.redirect_target("https://example.org/a", "http://example.org/a")
     with pytest.raises(DownloadError, match="not an http"):
-        dl.redirect_target("https://example.org/a", "file:///etc/passwd")
-    assert dl.redirect_target("http://h/a/b", "https://h/c") == "https://h/c"
-    assert dl.redirect_target("https://h/a/b", "/c?d=1") == "https://h/c?d=1"
+        fetch.redirect_target("https://example.org/a", "file:///etc/passwd")
+    assert fetch.redirect_target("http://h/a/b", "https://h/c") == "https://h/c"
+    assert fetch.redirect_target("https://h/a/b", "/c?d=1") == "https://h/c?d=1"
 
 
 def test_slow_server_times_out(server, cache, monkeypatch):
     """A server slower than the read timeout raises DownloadError saying it timed out."""
-    monkeypatch.setattr(dl, "TIMEOUT", (1.0, 0.3))
+    monkeypatch.setattr(fetch, "TIMEOUT", (1.0, 0.3))
     server.misbehave["/download/v1.0.0/SHA256SUMS"] = "slow"
     with pytest.raises(DownloadError, match="timed out"):
         dl.download("1.0.0", source=server.base)

@@ -15,37 +15,20 @@ import re
 import shutil
 import sys
 import tempfile
-import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+
+from .fetch import DownloadError, fetch, is_url
 
 if TYPE_CHECKING:
     import pandas as pd
-    import requests
 
 RELEASES_URL = "https://github.com/opendata-jz/opendata_jz/releases"
-#: (connect, read) seconds; the read timeout bounds each wait for bytes, not the whole body.
-TIMEOUT: tuple[float, float] = (10.0, 60.0)
-#: Seconds a single asset may take in total, so a server dripping bytes cannot stall forever.
-DEADLINE = 600.0
-MAX_REDIRECTS = 5
-MAX_ASSET_BYTES = 2 * 1024**3
-_CHUNK = 64 * 1024
 _VERSION = re.compile(r"^[0-9]+\.[0-9]+\.[0-9]+(?:[-+][0-9A-Za-z.+-]+)?$")
 _SUMS_LINE = re.compile(r"^([0-9a-fA-F]{64}) [ *]([^/\\]+)$")
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
-
-
-class DownloadError(Exception):
-    """The release cannot be fetched (network, not found, bad arguments): exit code 2."""
-
-    def __init__(self, message: str, *, unreachable: bool = False) -> None:
-        super().__init__(message)
-        #: True when the server could not be reached at all, so a cached copy may stand in.
-        self.unreachable = unreachable
 
 
 class VerificationError(Exception):
@@ -56,7 +39,7 @@ def releases_base(source: str | os.PathLike[str] | None = None) -> str:
     """The releases base: `source`, else `$OPENDATA_JZ_RELEASES`, else the project's URL."""
     base = os.fspath(source) if source is not None else os.environ.get("OPENDATA_JZ_RELEASES")
     base = base or RELEASES_URL
-    if _is_url(base):
+    if is_url(base):
         return base.rstrip("/")
     if "://" in base:
         raise DownloadError(f"Release source {base!r} is neither an http(s) URL nor a directory.")
@@ -76,143 +59,9 @@ def cache_dir() -> Path:
 def asset_location(base: str, version: str, asset: str) -> str:
     """The URL (or local path) of one asset of a release, `latest` included."""
     folder = "latest/download" if version == "latest" else f"download/v{version}"
-    if _is_url(base):
+    if is_url(base):
         return f"{base}/{folder}/{asset}"
     return str(Path(base, *folder.split("/"), asset))
-
-
-def redirect_target(current: str, location: str) -> str:
-    """The absolute URL a redirect leads to; refuses a downgrade from https and odd schemes."""
-    target = urljoin(current, location)
-    scheme = urlsplit(target).scheme.lower()
-    if scheme not in ("http", "https"):
-        raise DownloadError(f"{current} redirects to {target}, which is not an http(s) URL.")
-    if urlsplit(current).scheme.lower() == "https" and scheme == "http":
-        raise DownloadError(f"{current} redirects from https down to plain http ({target}).")
-    return target
-
-
-# -- fetching ------------------------------------------------------------------------------
-
-
-def _is_url(text: str) -> bool:
-    return urlsplit(text).scheme.lower() in ("http", "https")
-
-
-def _fetch(location: str, target: Path, version: str, *, progress: bool = False) -> None:
-    """Copy one asset to `target`, from a URL or a local release directory."""
-    if not _is_url(location):
-        if not Path(location).is_file():
-            raise DownloadError(f"Version {version}: no release file at {location}.")
-        shutil.copyfile(location, target)
-        return
-    import requests
-
-    with requests.Session() as session:
-        current = location
-        for _ in range(MAX_REDIRECTS + 1):
-            response = _get(session, current, version)
-            with response:
-                if response.is_redirect:
-                    current = redirect_target(current, response.headers.get("Location", ""))
-                    continue
-                _check_status(response, current, version)
-                _save(response, current, target, version, progress)
-                return
-    raise DownloadError(
-        f"Version {version}: more than {MAX_REDIRECTS} redirects fetching {location}."
-    )
-
-
-def _get(session: requests.Session, url: str, version: str) -> requests.Response:
-    import requests
-
-    try:
-        return session.get(
-            url,
-            stream=True,
-            allow_redirects=False,  # followed by hand to count them and refuse downgrades
-            timeout=TIMEOUT,
-            headers={"Accept-Encoding": "identity"},  # so Content-Length counts body bytes
-        )
-    except requests.Timeout:
-        raise DownloadError(
-            f"Version {version}: timed out fetching {url}.", unreachable=True
-        ) from None
-    except requests.RequestException as error:
-        reason = type(error).__name__
-        raise DownloadError(
-            f"Version {version}: cannot reach {url} ({reason}).", unreachable=True
-        ) from None
-
-
-def _check_status(response: requests.Response, url: str, version: str) -> None:
-    if response.status_code == 404:
-        raise DownloadError(f"Version {version} is not published: {url} was not found (404).")
-    if response.status_code != 200:
-        raise DownloadError(
-            f"Version {version}: {url} answered HTTP {response.status_code} instead of the file."
-        )
-    asset = url.rsplit("/", 1)[-1]
-    content_type = response.headers.get("Content-Type", "").lower()
-    if content_type.startswith("text/html") and not asset.endswith((".html", ".htm")):
-        raise DownloadError(f"Version {version}: {url} returned an HTML page instead of {asset}.")
-
-
-def _save(response: requests.Response, url: str, target: Path, version: str, show: bool) -> None:
-    """Stream the body to `target`, refusing a body shorter or longer than announced."""
-    import requests
-
-    declared = response.headers.get("Content-Length")
-    expected = int(declared) if declared and declared.isdigit() else None
-    if response.headers.get("Content-Encoding", "identity").lower() != "identity":
-        expected = None  # the length then counts encoded bytes; the hash still decides
-    if expected is not None and expected > MAX_ASSET_BYTES:
-        raise DownloadError(f"Version {version}: {url} is larger than {MAX_ASSET_BYTES} bytes.")
-    meter = _Progress(url.rsplit("/", 1)[-1], expected) if show and sys.stderr.isatty() else None
-    started = time.monotonic()
-    received = 0
-    try:
-        with open(target, "wb") as handle:
-            for chunk in response.iter_content(_CHUNK):
-                received += len(chunk)
-                if received > MAX_ASSET_BYTES or time.monotonic() - started > DEADLINE:
-                    raise DownloadError(
-                        f"Version {version}: {url} is too large or too slow to fetch."
-                    )
-                handle.write(chunk)
-                if meter:
-                    meter.update(received)
-    except requests.RequestException as error:
-        raise DownloadError(
-            f"Version {version}: the download of {url} broke off ({type(error).__name__})."
-        ) from None
-    finally:
-        if meter:
-            meter.close()
-    if expected is not None and received != expected:
-        raise DownloadError(
-            f"Version {version}: {url} sent {received} of {expected} announced bytes."
-        )
-
-
-class _Progress:
-    """A one-line byte counter on stderr, redrawn in place."""
-
-    def __init__(self, label: str, total: int | None) -> None:
-        self.label, self.total, self.shown = label, total, -1.0
-
-    def update(self, done: int) -> None:
-        now = time.monotonic()
-        if now - self.shown < 0.1:
-            return
-        self.shown = now
-        total = f" / {self.total / 1e6:.1f} MB" if self.total else ""
-        sys.stderr.write(f"\r{self.label}: {done / 1e6:.1f} MB{total}")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        sys.stderr.write("\n")
 
 
 # -- verification --------------------------------------------------------------------------
@@ -360,7 +209,7 @@ def resolve_version(version: str, base: str, scratch: Path) -> str:
         return version
     location = asset_location(base, "latest", "datapackage.json")
     target = scratch / "latest-datapackage.json"
-    _fetch(location, target, "latest")
+    fetch(location, target, "latest")
     try:
         resolved = json.loads(target.read_text(encoding="utf-8")).get("version")
     except (ValueError, AttributeError, UnicodeDecodeError):
@@ -426,7 +275,7 @@ def _install(
 ) -> Path:
     """Fetch SHA256SUMS and the zip, verify, unpack, verify again, rename into place."""
     sums_location = asset_location(base, version, "SHA256SUMS")
-    _fetch(sums_location, scratch / "SHA256SUMS", version)
+    fetch(sums_location, scratch / "SHA256SUMS", version)
     try:
         sums_text = (scratch / "SHA256SUMS").read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -441,7 +290,7 @@ def _install(
     name = zip_name.removesuffix(f"-{version}.zip")
     zip_location = asset_location(base, version, zip_name)
     zip_path = scratch / zip_name
-    _fetch(zip_location, zip_path, version, progress=progress)
+    fetch(zip_location, zip_path, version, progress=progress)
     with open(zip_path, "rb") as handle:
         if handle.read(4) not in _ZIP_MAGIC:
             raise DownloadError(f"Version {version}: {zip_location} is not a zip archive.")

@@ -1,0 +1,184 @@
+"""Unique, primary and foreign keys across a whole resource read in batches.
+
+Only the key columns are kept (cast values, cell text and line), so memory grows with the
+keys, not with the file. Semantics are frictionless's: cast values are compared (so `1.0`
+repeats `1`), empty and invalid cells take no part, every later occurrence of a value is an
+error that names the previous one, and a foreign key is checked only when one of its cells
+holds a value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .cells import ARROW_TYPES, Unsupported
+from .frictionless_checks import describe
+from .report import Issue
+
+#: Values a foreign key may point to: an Arrow array (one field) or a set of tuples.
+Lookup = Callable[[dict], Any]
+
+
+class KeyCheck:
+    """Collects key columns batch by batch; `finish` returns the key issues."""
+
+    def __init__(self, schema: Any, resource: dict, path: str) -> None:
+        self.resource = resource
+        self.path = path
+        self.kinds = {str(f.name): str(f.type) for f in schema.fields}
+        self.unique = [str(f.name) for f in schema.fields if f.constraints.get("unique")]
+        self.primary = [str(name) for name in schema.primary_key]
+        self.foreign = [dict(fk) for fk in schema.foreign_keys]
+        names = set(self.unique) | set(self.primary)
+        names |= {str(n) for fk in self.foreign for n in fk["fields"]}
+        own = resource.get("name")
+        for fk in self.foreign:
+            if fk["reference"].get("resource") in ("", None, own):
+                names |= {str(n) for n in fk["reference"]["fields"]}
+        for name in names:
+            if self.kinds.get(name) not in ARROW_TYPES:
+                raise Unsupported(f"key field {name!r} has a type the engine does not key on")
+        self.names = sorted(names)
+        self.values: dict[str, list[pa.Array]] = {n: [] for n in self.names}
+        self.cells: dict[str, list[pa.Array]] = {n: [] for n in self.names}
+        self.lines: list[np.ndarray] = []
+        self.blank: list[np.ndarray] = []
+
+    def add(self, values: dict[str, pa.Array], raw: pa.RecordBatch, lines, blank) -> None:
+        if not self.names:
+            return
+        for name in self.names:
+            # Copies, so that the batch's other columns are not kept alive with the keys.
+            self.values[name].append(pa.concat_arrays([values[name]]))
+            if self.kinds[name] != "string":  # a text key's cell is its value
+                self.cells[name].append(pa.concat_arrays([raw.column(name)]))
+        self.lines.append(lines)
+        self.blank.append(blank)
+
+    def finish(self, lookup: Lookup) -> list[Issue]:
+        if not self.names:
+            return []
+        values = {n: pa.concat_arrays(self.values[n]) for n in self.names}
+        cells = {
+            n: pa.concat_arrays(self.cells.pop(n)) if self.cells[n] else values[n]
+            for n in self.names
+        }
+        self.values = {n: [column] for n, column in values.items()}
+        lines = np.concatenate(self.lines)
+        blank = np.concatenate(self.blank)
+        issues = []
+        self._unique_repeats: list = []
+        for name in self.unique:
+            repeats = list(_repeats([values[name]], lines))
+            if self.primary == [name]:
+                self._unique_repeats = repeats
+            for line, previous, index in repeats:
+                note = f"the same as in the row at position {previous}"
+                error = {"type": "unique-error", "cell": cells[name][index].as_py(), "note": note}
+                issues.append(self._issue(line, name, error))
+        if self.primary:
+            issues += self._primary(values, lines, blank)
+        for key in self.foreign:
+            issues += self._foreign(key, values, cells, lines, lookup(key))
+        return issues
+
+    def _primary(self, values: dict, lines: np.ndarray, blank: np.ndarray) -> list[Issue]:
+        first = self.primary[0]
+        columns = [values[n] for n in self.primary]
+        empty = np.ones(len(lines), dtype=bool)
+        for column in columns:
+            empty &= column.is_null().to_numpy(zero_copy_only=False)
+        issues = []
+        for index in np.flatnonzero(empty & ~blank):
+            note = 'cells composing the primary keys are all "None"'
+            issues.append(self._issue(lines[index], first, {"type": "primary-key", "note": note}))
+        single = len(self.primary) == 1 and first in self.unique
+        # A one-field key that is also unique repeats where the unique check found repeats.
+        repeats = self._unique_repeats if single else _repeats(columns, lines, partial=True)
+        for line, previous, _ in repeats:
+            note = f"the same as in the row at position {previous}"
+            issues.append(self._issue(line, first, {"type": "primary-key", "note": note}))
+        return issues
+
+    def _foreign(self, key, values, cells, lines, allowed) -> list[Issue]:
+        fields = [str(n) for n in key["fields"]]
+        reference = key["reference"]
+        columns = [values[n] for n in fields]
+        present = np.zeros(len(lines), dtype=bool)
+        for column in columns:
+            present |= column.is_valid().to_numpy(zero_copy_only=False)
+        if isinstance(allowed, pa.Array) and allowed.type != columns[0].type:
+            numeric = pa.types.is_integer, pa.types.is_floating
+            if any(f(allowed.type) for f in numeric) and any(f(columns[0].type) for f in numeric):
+                allowed, columns[0] = allowed.cast(pa.float64()), columns[0].cast(pa.float64())
+            else:
+                allowed = {(value,) for value in allowed.to_pylist()}
+        if isinstance(allowed, pa.Array):
+            found = pc.fill_null(pc.is_in(columns[0], value_set=allowed), False)
+            bad = present & ~found.to_numpy(zero_copy_only=False)
+        else:
+            rows = zip(*(c.to_pylist() for c in columns), strict=True)
+            bad = present & np.fromiter((row not in allowed for row in rows), bool, len(lines))
+        issues = []
+        for index in np.flatnonzero(bad):
+            error = {
+                "type": "foreign-key",
+                "fieldCells": [cells[n][index].as_py() for n in fields],
+                "referenceName": reference.get("resource") or self.resource.get("name"),
+                "referenceFieldNames": list(reference["fields"]),
+            }
+            issues.append(self._issue(lines[index], fields[0], error))
+        return issues
+
+    def _issue(self, line: Any, field: str, error: dict) -> Issue:
+        message = describe({**error, "fieldName": field}, self.resource, None)
+        name = self.resource.get("name")
+        return Issue(name, self.path, int(line), field, error["type"], message)
+
+    def key_values(self, fields: list[str]) -> Any:
+        """What this resource offers as the target of a foreign key on `fields`."""
+        columns = [pa.concat_arrays(self.values[n]) for n in fields]
+        return offered(columns)
+
+
+def offered(columns: list[pa.Array]) -> Any:
+    """Foreign-key targets: one field as an Arrow array, several as a set of tuples; rows
+    whose cells are all empty offer nothing."""
+    if len(columns) == 1:
+        return pc.unique(columns[0].drop_null())
+    rows = zip(*(c.to_pylist() for c in columns), strict=True)
+    return {row for row in rows if any(v is not None for v in row)}
+
+
+def _repeats(columns: list[pa.Array], lines: np.ndarray, partial: bool = False):
+    """(line, previous line, index) of every repeated value, in file order.
+
+    With `partial`, rows where only some cells are empty still count (a primary key); else
+    rows with an empty cell are left out (a unique field).
+    """
+    codes = []
+    for column in columns:
+        encoded = pc.dictionary_encode(column, null_encoding="encode" if partial else "mask")
+        indices = pc.fill_null(encoded.indices, -1)  # an empty cell of a unique field
+        codes.append(indices.to_numpy(zero_copy_only=False).astype(np.int64))
+    combined = codes[0]
+    for extra in codes[1:]:
+        combined = combined * (int(extra.max(initial=0)) + 2) + extra + 1
+    if partial:
+        empty = np.ones(len(lines), dtype=bool)
+        for column in columns:
+            empty &= column.is_null().to_numpy(zero_copy_only=False)
+        combined = np.where(empty, -1, combined)
+    _, inverse, counts = np.unique(combined, return_inverse=True, return_counts=True)
+    repeated = (counts[inverse] > 1) & (combined >= 0)
+    previous: dict[int, int] = {}
+    for index in np.flatnonzero(repeated):
+        key = int(combined[index])
+        if key in previous:
+            yield int(lines[index]), previous[key], int(index)
+        previous[key] = int(lines[index])

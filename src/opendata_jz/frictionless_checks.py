@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+from typing import Any
 
 from .lines import (
     has_header,
@@ -63,20 +64,68 @@ def frictionless_descriptor(package: OpenedPackage) -> dict:
 
 def check_with_frictionless(package: OpenedPackage) -> list[Issue]:
     """Every error frictionless finds in the package, as issues."""
+    frictionless_package, issues = open_with_frictionless(package)
+    if frictionless_package is not None:
+        for resource in frictionless_package.resources:
+            issues.extend(resource_issues(package, resource))
+    return issues
+
+
+def open_with_frictionless(package: OpenedPackage) -> tuple[Any, list[Issue]]:
+    """The package as frictionless sees it, or None and the descriptor's errors."""
     from frictionless import FrictionlessException, Package
 
     descriptor_name = package.descriptor_path.name
     try:
         frictionless_package = Package(frictionless_descriptor(package), basepath=str(package.root))
+        frictionless_package.to_descriptor(validate=True)
     except FrictionlessException as exception:
         errors = exception.reasons or [exception.error]
-        return [_package_issue(descriptor_name, error.type, error.note) for error in errors]
-    report = frictionless_package.validate(limit_errors=_NO_LIMIT)
+        return None, [_package_issue(descriptor_name, error.type, error.note) for error in errors]
+    return frictionless_package, []
+
+
+def resource_issues(package: OpenedPackage, fresource: Any) -> list[Issue]:
+    """Every error frictionless finds in one resource of an opened package, as issues."""
+    report = fresource.validate(limit_errors=_NO_LIMIT)
+    descriptor_name = package.descriptor_path.name
     issues = [_package_issue(descriptor_name, e.type, e.note) for e in report.errors]
     for task in report.tasks:
         resource = package.resource(task.name) if task.name else {}
         issues.extend(_task_issues(package, resource, task))
     return issues
+
+
+def opened_header(fresource: Any) -> Any:
+    """The resource opened for its header and dialect only, or None when frictionless finds
+    anything wrong before the first row (metadata, file, header); the rows are not read.
+
+    Foreign keys are left out of the copy, because opening with them reads every resource
+    they point to.
+    """
+    from frictionless import FrictionlessException
+    from frictionless.resources import TableResource
+
+    if not isinstance(fresource, TableResource):
+        return None
+    copy = fresource.to_copy()
+    package = fresource.package
+    for key in copy.schema.foreign_keys if copy.schema else []:
+        target = key["reference"].get("resource")
+        if target and target != fresource.name and not package.has_resource(target):
+            return None
+    if copy.schema:
+        copy.schema.foreign_keys = []
+    try:
+        copy.to_descriptor(validate=True)
+        copy.open()
+    except FrictionlessException:
+        copy.close()
+        return None
+    if not (copy.labels or copy.fragment) or not copy.header.valid:
+        copy.close()
+        return None
+    return copy
 
 
 def _package_issue(descriptor_name: str, code: str, note: str) -> Issue:
@@ -105,7 +154,7 @@ def _task_issues(package: OpenedPackage, resource: dict, task) -> list[Issue]:
             line = found[0] if found else None
         message = describe(data, resource, starts)
         issues.append(Issue(task.name, path, line, field or None, data["type"], message))
-    return _drop_repeated_faults(issues)
+    return drop_repeated_faults(issues)
 
 
 def _primary_key(resource: dict) -> list[str]:
@@ -116,7 +165,7 @@ def _primary_key(resource: dict) -> list[str]:
     return [k for k in key if isinstance(k, str)] if isinstance(key, list) else []
 
 
-def _drop_repeated_faults(issues: list[Issue]) -> list[Issue]:
+def drop_repeated_faults(issues: list[Issue]) -> list[Issue]:
     """One issue per fault, where frictionless reports one fault twice.
 
     A primary-key error repeats a failed key cell or a blank row; a required-constraint

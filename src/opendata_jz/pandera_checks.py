@@ -8,9 +8,11 @@ rules run as pandera checks too. Row numbers become physical CSV lines.
 from __future__ import annotations
 
 import csv
+import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .cell_rules import cell_issues
+from .cell_rules import _FORMULA_START, _PLACEHOLDERS, cell_issues
 from .frictionless_checks import encoding_message
 from .lines import is_plain_csv, undecodable_line
 from .package import OpenedPackage
@@ -32,33 +34,40 @@ if TYPE_CHECKING:
 _CONSTRAINT_CODES = {"not_nullable": "constraint-error", "field_uniqueness": "unique-error"}
 
 
+@dataclass
 class _Loaded:
-    """A resource read as strings and cast to its types."""
+    """A resource (or a chunk of one) as strings and cast to its types."""
 
-    def __init__(self, resource: dict, path: str, table: StringTable) -> None:
-        self.resource = resource
-        self.path = path
-        self.lines = table.lines
-        self.raw = table.frame
-        self.typed = table.frame.copy()
-        self.invalid: dict[str, pd.Series] = {}
+    resource: dict
+    path: str
+    lines: list[int]
+    raw: pd.DataFrame
+    typed: pd.DataFrame
+    invalid: dict[str, pd.Series]
+
+    @classmethod
+    def cast(cls, resource: dict, path: str, table: StringTable) -> _Loaded:
+        typed = table.frame.copy()
+        invalid: dict[str, pd.Series] = {}
         for field in fields_of(resource):
             if field.get("type", "string") not in CAST_TYPES:
                 continue
             name = str(field.get("name"))
             cast = cast_column(table.frame[name], field, missing_values(resource, field))
-            self.typed[name] = cast.values
-            self.invalid[name] = cast.invalid
+            typed[name] = cast.values
+            invalid[name] = cast.invalid
+        return cls(resource, path, table.lines, table.frame, typed, invalid)
 
 
-def check_with_pandera(package: OpenedPackage) -> list[Issue]:
-    """Type, constraint, foreign-key, rule and stricter cell issues of every CSV resource."""
+def check_with_pandera(package: OpenedPackage, skip: frozenset[str] = frozenset()) -> list[Issue]:
+    """Type, constraint, foreign-key, rule and stricter cell issues of every CSV resource
+    (but those in `skip`, which the engine fed to `ChunkChecks` already)."""
     loaded: dict[str, _Loaded] = {}
     issues: list[Issue] = []
     for resource in package.resources:
         name = str(resource.get("name"))
         path = package.local_path(resource)
-        if path is None or not fields_of(resource) or not path.is_file():
+        if name in skip or path is None or not fields_of(resource) or not path.is_file():
             continue
         if not is_plain_csv(resource, path):
             continue
@@ -73,7 +82,7 @@ def check_with_pandera(package: OpenedPackage) -> list[Issue]:
             continue
         except (OSError, ValueError, LookupError, csv.Error):
             continue  # frictionless reports unreadable files
-        loaded[name] = _Loaded(resource, str(resource["path"]), table)
+        loaded[name] = _Loaded.cast(resource, str(resource["path"]), table)
 
     rules = declared_rules(package.descriptor)
     tables = {name: item.typed for name, item in loaded.items()}
@@ -82,14 +91,130 @@ def check_with_pandera(package: OpenedPackage) -> list[Issue]:
         issues.extend(
             _schema_issues(name, item, loaded, [r for r in rules if r.resource == name], tables)
         )
-        for field in fields_of(item.resource):
-            column = item.raw[str(field.get("name"))]
-            issues.extend(
-                cell_issues(
-                    column, field, missing_values(item.resource, field), name, item.path, item.lines
-                )
-            )
+        issues.extend(_cell_rule_issues(name, item))
     return issues
+
+
+def _cell_rule_issues(name: str, item: _Loaded, suspects: dict | None = None) -> list[Issue]:
+    issues = []
+    for field in fields_of(item.resource):
+        column = item.raw[str(field.get("name"))]
+        if suspects is not None:
+            column = column[suspects[str(field.get("name"))]]
+        missing = missing_values(item.resource, field)
+        issues.extend(cell_issues(column, field, missing, name, item.path, item.lines))
+    return issues
+
+
+class ChunkChecks:
+    """The same checks on a resource the engine reads: fed batch by batch from its single
+    read, run every `chunk_rows` rows, on the values the engine already cast.
+
+    Keys across chunks, foreign keys and declared rules are not run here: the engine checks
+    keys over the whole file, and resources bound by declared rules are not given to it.
+    """
+
+    def __init__(self, resource: dict, path: str, chunk_rows: int = 50_000) -> None:
+        self.resource = resource
+        self.path = path
+        self.chunk_rows = chunk_rows
+        self.pending: list[tuple] = []
+        self.rows = 0
+        self.issues: list[Issue] = []
+
+    def feed(self, raw, checked: dict, lines) -> None:
+        self.pending.append((raw, checked, lines))
+        self.rows += raw.num_rows
+        if self.rows >= self.chunk_rows:
+            self._run()
+
+    def finish(self) -> list[Issue]:
+        if self.pending:
+            self._run()
+        return self.issues
+
+    def _run(self) -> None:
+        import numpy as np
+        import pandas as pd
+        import pyarrow as pa
+
+        pending, self.pending, self.rows = self.pending, [], 0
+        lines = np.concatenate([p[2] for p in pending])
+        raw = pa.Table.from_batches([p[0] for p in pending]).to_pandas(
+            types_mapper=lambda _: pd.StringDtype("pyarrow")
+        )
+        kept = ~(raw == "").all(axis=1).to_numpy()  # blank rows, as read_strings drops them
+        typed = raw.copy()
+        invalid = {}
+        for field in fields_of(self.resource):
+            name, kind = str(field.get("name")), field.get("type", "string")
+            if kind in _ENGINE_DTYPES:
+                values = pa.chunked_array([p[1][name].values for p in pending])
+                typed[name] = values.to_pandas(types_mapper=_ENGINE_DTYPES[kind])
+                invalid[name] = pd.Series(np.concatenate([p[1][name].invalid for p in pending]))
+            elif kind in CAST_TYPES:
+                cast = cast_column(raw[name], field, missing_values(self.resource, field))
+                typed[name], invalid[name] = cast.values, cast.invalid
+        raw, typed, lines = raw[kept], typed[kept], lines[kept]
+        index = pd.RangeIndex(len(lines))
+        raw.index = typed.index = index
+        invalid = {k: pd.Series(v.to_numpy()[kept], index=index) for k, v in invalid.items()}
+        item = _Loaded(self.resource, self.path, lines.tolist(), raw, typed, invalid)
+        name = str(self.resource.get("name"))
+        self.issues.extend(_type_issues(name, item))
+        self.issues.extend(_schema_issues(name, item, {}, [], {}))
+        self.issues.extend(_cell_rule_issues(name, item, _suspects(pending, self.resource, kept)))
+
+
+#: Cells the stricter rules could flag (a superset); the rules themselves decide.
+_SUSPECT = {
+    "integer": r"[^0-9.-]",
+    "number": r"[^0-9.-]",
+    "year": r"[^0-9.-]",
+    "string": "^["
+    + "".join("\\" + c if c in "-]\\^" else c for c in _FORMULA_START)
+    + "]|^("
+    + "|".join(re.escape(p) for p in sorted(_PLACEHOLDERS))
+    + ")$",
+}
+
+
+def _suspects(pending: list, resource: dict, kept) -> dict:
+    """Per field, a mask of the chunk's rows worth showing to the stricter cell rules."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    masks = {}
+    for field in fields_of(resource):
+        name = str(field.get("name"))
+        pattern = _SUSPECT.get(field.get("type", "string"))
+        if pattern is None:
+            masks[name] = np.zeros(int(kept.sum()), dtype=bool)
+            continue
+        raw = pa.chunked_array([p[0].column(name) for p in pending])
+        masks[name] = pc.match_substring_regex(raw, pattern).to_numpy()[kept]
+    return masks
+
+
+def _dtype(kind: str):
+    def mapper(_):
+        import pandas as pd
+        import pyarrow as pa
+
+        if kind == "integer":
+            return pd.Int64Dtype()
+        if kind == "number":
+            return pd.Float64Dtype()
+        if kind == "date":
+            return pd.ArrowDtype(pa.date32())
+        return pd.StringDtype("pyarrow")
+
+    return mapper
+
+
+#: The pandas dtype of each type the engine casts, as `cast_column` would give it.
+_ENGINE_DTYPES = {kind: _dtype(kind) for kind in ("integer", "number", "date", "string")}
 
 
 def _type_issues(name: str, item: _Loaded) -> list[Issue]:

@@ -6,11 +6,10 @@ from __future__ import annotations
 import os
 
 from .extension import extension_issues
-from .frictionless_checks import check_with_frictionless
-from .package import open_package
+from .package import OpenedPackage, open_package
 from .pandera_checks import check_with_pandera
 from .provenance import check_provenance
-from .report import Report
+from .report import Issue, Report
 
 
 def validate(path: str | os.PathLike[str] | None = None) -> Report:
@@ -20,9 +19,30 @@ def validate(path: str | os.PathLike[str] | None = None) -> Report:
     """
     with open_package(path) as package:
         unsafe = [issue for issues in package.unsafe.values() for issue in issues]
-        structural = check_with_frictionless(package)
+        structural, chunked, scanned = check_rows(package)
         malformed = extension_issues(package.descriptor, package.descriptor_path.name)
         if malformed:
             package.descriptor = {k: v for k, v in package.descriptor.items() if k != "opendata_jz"}
-        derived = check_with_pandera(package)
+        derived = chunked + check_with_pandera(package, skip=scanned)
         return Report.merge(unsafe + structural + malformed, derived, check_provenance(package))
+
+
+def check_rows(package: OpenedPackage) -> tuple[list[Issue], list[Issue], frozenset[str]]:
+    """The frictionless layer, resource by resource: read by the engine where it can (with
+    the pandera layer fed from the same read), else by frictionless.
+
+    Returns the frictionless-layer issues, the pandera issues of the engine's resources, and
+    the names of those resources.
+    """
+    from .frictionless_checks import open_with_frictionless, resource_issues
+
+    frictionless_package, issues = open_with_frictionless(package)
+    if frictionless_package is None:
+        return issues, [], frozenset()
+    from .rows import EngineRun
+
+    run = EngineRun(package, frictionless_package)
+    for fresource in frictionless_package.resources:
+        found = run.try_scan(fresource)
+        issues.extend(found if found is not None else resource_issues(package, fresource))
+    return issues, run.chunked, frozenset(run.scans)

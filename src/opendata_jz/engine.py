@@ -1,0 +1,266 @@
+"""The streaming engine: frictionless's row checks on a CSV resource, in Arrow batches.
+
+The file is read once, in blocks, by Arrow's CSV reader; every batch is cast and checked
+column by column (`cells`), its key columns are kept for the key checks at the end (`keys`),
+and it is handed to the next layer (pandera) before it is dropped, so memory stays bounded
+by the block size and the key columns. The same pass hashes the file and counts its lines.
+
+The engine takes a resource only in the plain case: a local, uncompressed UTF-8 CSV with a
+one-row header equal to the schema's field names and a standard dialect. Anything it cannot
+judge exactly (ragged rows, a line count that does not add up, a number Arrow cannot hold)
+raises `Unsupported`, and frictionless reads that resource instead.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+from .cells import Checked, FieldCheck, Unsupported
+from .keys import KeyCheck, Lookup
+from .progress import Progress
+from .report import Issue
+
+__all__ = ["BatchConsumer", "Scan", "Unsupported", "ineligible", "scan"]
+
+_BLOCK = 2 << 20
+_DELIMITERS = {",", ";", "\t", "|"}
+
+
+class BatchConsumer(Protocol):
+    """A later check layer fed from the engine's single read."""
+
+    def feed(self, raw: pa.RecordBatch, checked: dict[str, Checked], lines: np.ndarray) -> None: ...
+
+
+def ineligible(fresource: Any, resource: dict, path: Path | None) -> str | None:
+    """Why the engine cannot read this opened frictionless resource, or None if it can."""
+    from frictionless.resources import TableResource
+
+    if not isinstance(fresource, TableResource) or path is None or not path.is_file():
+        return "not a local table file"
+    if fresource.format != "csv" or fresource.compression or fresource.innerpath:
+        return f"format {fresource.format!r} or compression"
+    if str(fresource.encoding).lower().replace("_", "-") not in ("utf-8", "utf-8-sig", "ascii"):
+        return f"encoding {fresource.encoding}"
+    if {"rows", "fields", "data", "innerpath"} & set(resource):
+        return "declared row or field counts"
+    digest = resource.get("hash")
+    if isinstance(digest, str) and ":" in digest and digest.split(":")[0] not in ("sha256",):
+        return "hash algorithm"
+    dialect = fresource.dialect
+    if dialect.header_rows != [1] or dialect.comment_char or dialect.comment_rows:
+        return "header rows or comments"
+    control = dialect.get_control("csv")
+    if control is not None and (
+        control.delimiter not in _DELIMITERS
+        or control.quote_char != '"'
+        or not control.double_quote
+        or control.escape_char
+        or control.skip_initial_space
+    ):
+        return "CSV dialect"
+    names = [str(f.name) for f in fresource.schema.fields]
+    if list(fresource.labels) != names or len(set(names)) != len(names):
+        return "header differs from the schema"
+    return None
+
+
+class Scan:
+    """The result of reading one resource: its issues and its key columns."""
+
+    def __init__(self, issues: list[Issue], keys: KeyCheck, rows: int) -> None:
+        self.issues = issues
+        self.keys = keys
+        self.rows = rows
+
+
+def scan(
+    fresource: Any,
+    resource: dict,
+    path: Path,
+    control: Any,
+    consumer: BatchConsumer | None = None,
+    lookup: Callable[[KeyCheck], Lookup] | None = None,
+) -> Scan:
+    """Read and check a resource in one pass; raises `Unsupported` to hand it back.
+
+    `control` is the CSV dialect frictionless detected when it opened the header.
+    """
+    shown = str(resource.get("path"))
+    schema = fresource.schema
+    fields = [FieldCheck(field, resource, shown) for field in schema.fields]
+    keys = KeyCheck(schema, resource, shown)
+    delimiter = control.delimiter if control is not None else ","
+    source = _CountingFile(path, resource.get("hash"))
+    names = [f.name for f in fields]
+    ragged = _Ragged()
+    reader = pcsv.open_csv(
+        pa.PythonFile(source, mode="r"),
+        read_options=pcsv.ReadOptions(use_threads=True, block_size=_BLOCK),
+        parse_options=pcsv.ParseOptions(
+            delimiter=delimiter,
+            newlines_in_values=True,
+            ignore_empty_lines=False,
+            invalid_row_handler=ragged,
+        ),
+        convert_options=pcsv.ConvertOptions(
+            column_types={name: pa.string() for name in names},
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    if reader.schema.names != names:
+        raise Unsupported("Arrow reads a different header")
+    issues: list[Issue] = []
+    next_line = 2
+    rows = 0
+    progress = Progress(shown, os.path.getsize(path))
+    try:
+        for batch in _batches(reader):
+            if ragged.seen:
+                raise Unsupported("a row has a missing or extra cell")
+            spans = _line_spans(batch)
+            lines = next_line + np.cumsum(spans) - spans
+            next_line += int(spans.sum())
+            rows += batch.num_rows
+            blank = np.ones(batch.num_rows, dtype=bool)
+            for index, field in enumerate(fields):
+                blank &= field.missing(batch.column(index))
+            checked = {}
+            for index, field in enumerate(fields):
+                result, found = field.check(batch.column(index), lines, blank)
+                checked[field.name] = result
+                issues.extend(found)
+            for index in np.flatnonzero(blank):
+                issues.append(_blank_row(resource, shown, int(lines[index])))
+            keys.add({n: c.values for n, c in checked.items()}, batch, lines, blank)
+            if consumer is not None:
+                consumer.feed(batch, checked, lines)
+            progress.update(source.read_bytes)
+    finally:
+        progress.close()
+    if ragged.seen:
+        raise Unsupported("a row has a missing or extra cell")
+    if source.lines != next_line - 1:
+        raise Unsupported("line count differs from what Arrow read (blank lines or quoting)")
+    issues.extend(source.file_issues(resource, shown))
+    issues.extend(keys.finish(lookup(keys) if lookup else lambda key: None))
+    return Scan(issues, keys, rows)
+
+
+def _batches(reader: Any):
+    try:
+        yield from reader
+    except pa.ArrowInvalid as error:
+        raise Unsupported(f"Arrow cannot parse the file: {error}") from None
+
+
+class _Ragged:
+    """Notes rows with a missing or extra cell: those are frictionless's to describe."""
+
+    def __init__(self) -> None:
+        self.seen = 0
+
+    def __call__(self, row: Any) -> str:
+        self.seen += 1
+        return "skip"
+
+
+def _line_spans(batch: pa.RecordBatch) -> np.ndarray:
+    """Physical lines each record spans: one, plus the line breaks inside its cells."""
+    spans = np.ones(batch.num_rows, dtype=np.int64)
+    for column in batch.columns:
+        if not _has_line_break(column):
+            continue  # the common case, found at memory speed
+        newlines = pc.count_substring(column, "\n")
+        if pc.max(newlines).as_py():
+            spans += newlines.to_numpy(zero_copy_only=False)
+        returns = pc.count_substring(column, "\r")
+        if pc.max(returns).as_py():
+            spans += returns.to_numpy(zero_copy_only=False)
+            spans -= pc.count_substring(column, "\r\n").to_numpy(zero_copy_only=False)
+    return spans
+
+
+def _has_line_break(column: pa.Array) -> bool:
+    _, offsets, data = column.buffers()
+    if data is None:
+        return False
+    ends = np.frombuffer(offsets, np.int32)[column.offset : column.offset + len(column) + 1]
+    text = np.frombuffer(data, np.uint8)[ends[0] : ends[-1]]
+    return bool((text == 10).any() or (text == 13).any())
+
+
+def _blank_row(resource: dict, path: str, line: int) -> Issue:
+    from .frictionless_checks import describe
+
+    message = describe({"type": "blank-row"}, resource, None)
+    return Issue(resource.get("name"), path, line, None, "blank-row", message)
+
+
+class _CountingFile(io.RawIOBase):
+    """The data file, read through: counts bytes and physical lines, hashes if asked."""
+
+    def __init__(self, path: Path, declared: Any) -> None:
+        self.handle = open(path, "rb", buffering=0)  # noqa: SIM115 - closed with the reader
+        self.declared = declared if isinstance(declared, str) else None
+        algorithm = "md5"
+        if self.declared and ":" in self.declared:
+            algorithm = self.declared.split(":", 1)[0]
+        self.digest = hashlib.new(algorithm) if self.declared else None
+        self.read_bytes = 0
+        self.breaks = 0
+        self.last = b""
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        count = self.handle.readinto(buffer)
+        if not count:
+            self.handle.close()
+            return 0
+        chunk = bytes(memoryview(buffer)[:count])
+        if self.digest is not None:
+            self.digest.update(chunk)
+        self.breaks += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
+        if self.last == b"\r" and chunk[:1] == b"\n":
+            self.breaks -= 1  # a CRLF split between two reads
+        self.last = chunk[-1:]
+        self.read_bytes += count
+        return count
+
+    @property
+    def lines(self) -> int:
+        """Physical lines as Python's csv module counts them."""
+        return self.breaks + (1 if self.last not in (b"\n", b"\r", b"") else 0)
+
+    def file_issues(self, resource: dict, path: str) -> list[Issue]:
+        """hash-count and byte-count issues, as frictionless words them."""
+        from .frictionless_checks import describe
+
+        issues = []
+        name = resource.get("name")
+        if self.digest is not None and self.declared:
+            expected = self.declared.split(":", 1)[-1].lower()
+            actual = self.digest.hexdigest()
+            if actual != expected:
+                note = f'expected is "{expected}" and actual is "{actual}"'
+                message = describe({"type": "hash-count", "note": note}, resource, None)
+                issues.append(Issue(name, path, None, None, "hash-count", message))
+        declared_bytes = resource.get("bytes")
+        if isinstance(declared_bytes, int) and declared_bytes and declared_bytes != self.read_bytes:
+            note = f'expected is "{declared_bytes}" and actual is "{self.read_bytes}"'
+            message = describe({"type": "byte-count", "note": note}, resource, None)
+            issues.append(Issue(name, path, None, None, "byte-count", message))
+        return issues

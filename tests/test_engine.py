@@ -1,0 +1,163 @@
+"""The streaming engine reports exactly the (line, field) errors frictionless reports."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+from opendata_jz import validate
+from opendata_jz.package import open_package
+from opendata_jz.validation import check_rows
+
+from conftest import ROOT
+
+GENERATOR = ROOT.parent / "shared" / "bench" / "gen_metrics.py"
+#: Codes of our own stricter rules, which frictionless does not check.
+OWN_CODES = {
+    "non-ascii-digits",
+    "non-finite-number",
+    "missing-value-literal",
+    "spreadsheet-formula",
+}
+
+
+def frictionless_pairs(package: Path) -> set[tuple]:
+    """frictionless's (resource, line, field) errors, a primary key named on its first field."""
+    from frictionless import Package
+
+    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
+    keys = {
+        r["name"]: (r.get("schema", {}).get("primaryKey") or [None])
+        for r in descriptor["resources"]
+    }
+    report = Package(str(package / "datapackage.json")).validate(limit_errors=10**9)
+    pairs = set()
+    for task in report.tasks:
+        for error in task.errors:
+            data = error.to_dict()
+            field = data.get("fieldName") or (data.get("fieldNames") or [None])[0]
+            if data["type"] == "primary-key":
+                field = keys[task.name][0]
+            pairs.add((task.name, data.get("rowNumber"), field))
+    return pairs
+
+
+def our_pairs(package: Path) -> set[tuple]:
+    report = validate(package)
+    return {(i.resource, i.line, i.field) for i in report.errors if i.code not in OWN_CODES}
+
+
+def engine_read(package: Path) -> frozenset[str]:
+    with open_package(package) as opened:
+        return check_rows(opened)[2]
+
+
+def _generator():
+    if not GENERATOR.is_file():
+        pytest.skip(f"the workload generator is not at {GENERATOR}")
+    spec = importlib.util.spec_from_file_location("gen_metrics", GENERATOR)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("seed", [7, 11, 2024])
+def test_generated_invalid_package_matches_frictionless(tmp_path: Path, seed: int) -> None:
+    """On a generated 10k-row invalid package, the engine reads it and finds frictionless's
+    errors, no more and no fewer."""
+    gen = _generator()
+    columns = gen.build(10_000, seed=seed)
+    bad, _, rows = gen.corrupt(columns, 10_000, seed=seed)
+    gen.write(str(tmp_path), bad)
+    assert engine_read(tmp_path) == {"metrics", "sources"}
+    ours, theirs = our_pairs(tmp_path), frictionless_pairs(tmp_path)
+    assert ours == theirs
+    assert {line for _, line, _ in ours} == {line for kind in rows.values() for line in kind}
+
+
+def _package(tmp_path: Path, text: str | bytes, fields: list[dict], **schema) -> Path:
+    data = text if isinstance(text, bytes) else text.encode("utf-8")
+    (tmp_path / "t.csv").write_bytes(data)
+    resource = {"name": "t", "path": "t.csv", "schema": {"fields": fields, **schema}}
+    descriptor = {"name": "p", "resources": [resource]}
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    return tmp_path
+
+
+ID = {"name": "id", "type": "integer", "constraints": {"unique": True}}
+CASES = {
+    "odd numbers go through frictionless's reader": (
+        "id,v\n1, 5\n2,+5\n3,1e3\n4,abc\n5,-0\n",
+        [ID, {"name": "v", "type": "number", "constraints": {"minimum": 0}}],
+    ),
+    "impossible dates": (
+        "id,d\n1,2023-02-30\n2,2024-02-29\n3,0999-01-01\n4,2023-1-5\n",
+        [ID, {"name": "d", "type": "date"}],
+    ),
+    "multi-line cells, CRLF and a BOM keep lines right": (
+        b'\xef\xbb\xbfid,t\r\n1,"two\r\nlines"\r\nx,ok\r\n3,"a\nb\nc"\r\n1,dup\r\n',
+        [ID, {"name": "t", "type": "string"}],
+    ),
+    "blank rows and an empty line": (
+        "id,t\n1,a\n,\n\n2,b\nz,c\n",
+        [ID, {"name": "t", "type": "string", "constraints": {"required": True}}],
+    ),
+    "duplicate keys compare cast values": (
+        "id,v\n1,1.0\n01,1\n2,1.00\n,2\n",
+        [ID, {"name": "v", "type": "number", "constraints": {"unique": True}}],
+        {"primaryKey": ["id"]},
+    ),
+    "patterns, enums and lengths": (
+        "id,c\n1,ab\n2,AB\n3,abc\n4,ab\n\n",
+        [
+            ID,
+            {
+                "name": "c",
+                "type": "string",
+                "constraints": {"pattern": "[a-z]+", "enum": ["ab", "abc"], "maxLength": 2},
+            },
+        ],
+    ),
+    "a self-referencing foreign key": (
+        "id,parent\n1,\n2,1\n3,9\n4,3\n",
+        [ID, {"name": "parent", "type": "integer"}],
+        {"foreignKeys": [{"fields": ["parent"], "reference": {"resource": "", "fields": ["id"]}}]},
+    ),
+    "booleans and years go cell by cell": (
+        "id,b,y\n1,true,2020\n2,yes,20x0\n3,0,1999\n",
+        [ID, {"name": "b", "type": "boolean"}, {"name": "y", "type": "year"}],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_engine_matches_frictionless_on_edge_cases(tmp_path: Path, case: str) -> None:
+    """Each edge case, read by the engine, gives frictionless's (line, field) errors at the
+    physical lines frictionless's rows start on."""
+    text, fields, *schema = CASES[case]
+    package = _package(tmp_path, text, fields, **(schema[0] if schema else {}))
+    assert engine_read(package) == {"t"}
+    theirs = frictionless_pairs(package)
+    if "multi-line" not in case and "empty line" not in case:
+        assert our_pairs(package) == theirs
+    else:
+        # Lines drift from frictionless's row numbers after a multi-line cell.
+        assert len(our_pairs(package)) == len(theirs)
+
+
+def test_multiline_lines_are_physical(tmp_path: Path) -> None:
+    """After multi-line cells, an error names the physical line where its row starts."""
+    text, fields = CASES["multi-line cells, CRLF and a BOM keep lines right"]
+    package = _package(tmp_path, text, fields)
+    lines = {(i.line, i.field, i.code) for i in validate(package).errors}
+    assert lines == {(4, "id", "type-error"), (8, "id", "unique-error")}
+
+
+def test_ragged_rows_fall_back_to_frictionless(tmp_path: Path) -> None:
+    """A row with a missing or extra cell is left to frictionless, which reports it."""
+    package = _package(tmp_path, "id,t\n1,a\n2\n3,b,c\n", [ID, {"name": "t"}])
+    assert engine_read(package) == frozenset()
+    assert our_pairs(package) == frictionless_pairs(package)

@@ -48,8 +48,8 @@ RULES = (FULL_WIDTH_DIGITS, NON_FINITE, MISSING_LITERAL, SPREADSHEET_FORMULA)
 
 _NON_ASCII_DIGIT = re.compile(r"[^\x00-\x7f]")
 _NON_FINITE = re.compile(r"^\s*[+-]?(nan|snan|inf|infinity)\s*$", re.IGNORECASE)
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLACEHOLDERS = frozenset({"NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL", "None", "-"})
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+PLACEHOLDERS = frozenset({"NA", "N/A", "n/a", "na", "NaN", "nan", "null", "NULL", "None", "-"})
 
 
 def cell_issues(
@@ -100,10 +100,10 @@ def cell_issues(
         if required:
             add(
                 MISSING_LITERAL,
-                present.isin(_PLACEHOLDERS),
+                present.isin(PLACEHOLDERS),
                 "{value!r} is a placeholder in a required field; give the real value.",
             )
-        formula = present.str.startswith(_FORMULA_START) & ~present.str.match(
+        formula = present.str.startswith(FORMULA_START) & ~present.str.match(
             r"^[+-]?[0-9]", case=True
         )
         add(

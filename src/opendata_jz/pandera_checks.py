@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .cell_rules import _FORMULA_START, _PLACEHOLDERS, cell_issues
+from .cell_rules import FORMULA_START, PLACEHOLDERS, cell_issues
 from .frictionless_checks import encoding_message
 from .lines import is_plain_csv, undecodable_line
 from .package import OpenedPackage
@@ -172,9 +172,9 @@ _SUSPECT = {
     "number": r"[^0-9.-]",
     "year": r"[^0-9.-]",
     "string": "^["
-    + "".join("\\" + c if c in "-]\\^" else c for c in _FORMULA_START)
+    + "".join("\\" + c if c in "-]\\^" else c for c in FORMULA_START)
     + "]|^("
-    + "|".join(re.escape(p) for p in sorted(_PLACEHOLDERS))
+    + "|".join(re.escape(p) for p in sorted(PLACEHOLDERS))
     + ")$",
 }
 

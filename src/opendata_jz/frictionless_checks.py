@@ -151,7 +151,9 @@ def _task_issues(package: OpenedPackage, resource: dict, task) -> list[Issue]:
             line = 1
         if data["type"] == "encoding-error" and local is not None and is_plain_csv(resource, local):
             found = undecodable_line(resource, local)
-            line = found[0] if found else None
+            if found is None:
+                continue  # raised reading a resource a foreign key points to; reported there
+            line = found[0]
         message = describe(data, resource, starts)
         issues.append(Issue(task.name, path, line, field or None, data["type"], message))
     return drop_repeated_faults(issues)

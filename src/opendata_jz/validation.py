@@ -20,6 +20,10 @@ def validate(path: str | os.PathLike[str] | None = None) -> Report:
     with open_package(path) as package:
         unsafe = [issue for issues in package.unsafe.values() for issue in issues]
         structural, chunked, scanned = check_rows(package)
+        if scanned is None:
+            # The descriptor itself is invalid: as in frictionless, nothing else is checked,
+            # since every later layer would only restate that fault.
+            return Report.merge(unsafe + structural)
         malformed = extension_issues(package.descriptor, package.descriptor_path.name)
         if malformed:
             package.descriptor = {k: v for k, v in package.descriptor.items() if k != "opendata_jz"}
@@ -27,18 +31,20 @@ def validate(path: str | os.PathLike[str] | None = None) -> Report:
         return Report.merge(unsafe + structural + malformed, derived, check_provenance(package))
 
 
-def check_rows(package: OpenedPackage) -> tuple[list[Issue], list[Issue], frozenset[str]]:
+def check_rows(
+    package: OpenedPackage,
+) -> tuple[list[Issue], list[Issue], frozenset[str] | None]:
     """The frictionless layer, resource by resource: read by the engine where it can (with
     the pandera layer fed from the same read), else by frictionless.
 
     Returns the frictionless-layer issues, the pandera issues of the engine's resources, and
-    the names of those resources.
+    the names of those resources (None when frictionless cannot open the descriptor).
     """
     from .frictionless_checks import open_with_frictionless, resource_issues
 
     frictionless_package, issues = open_with_frictionless(package)
     if frictionless_package is None:
-        return issues, [], frozenset()
+        return issues, [], None
     from .rows import EngineRun
 
     run = EngineRun(package, frictionless_package)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+from pathlib import Path
 from typing import Any
 
 from .lines import (
@@ -149,14 +150,31 @@ def _task_issues(package: OpenedPackage, resource: dict, task) -> list[Issue]:
         line = physical_line(starts, row)
         if data["type"] in _LABEL_ERRORS and row is None and has_header(resource):
             line = 1
+        if row is None and _raised_elsewhere(data["type"], resource, local):
+            continue  # raised reading a resource a foreign key points to; reported there
         if data["type"] == "encoding-error" and local is not None and is_plain_csv(resource, local):
             found = undecodable_line(resource, local)
-            if found is None:
-                continue  # raised reading a resource a foreign key points to; reported there
-            line = found[0]
+            line = found[0] if found else None
         message = describe(data, resource, starts)
         issues.append(Issue(task.name, path, line, field or None, data["type"], message))
     return drop_repeated_faults(issues)
+
+
+def _raised_elsewhere(kind: str, resource: dict, local: Path | None) -> bool:
+    """Whether a file-level error of this resource's task cannot be about its own file.
+
+    frictionless reads the resources a foreign key points to inside the task of the resource
+    holding the key, and files their read errors there too.
+    """
+    if kind not in ("encoding-error", "scheme-error", "source-error") or local is None:
+        return False
+    if not local.is_file():
+        return False
+    if kind == "source-error":
+        return local.stat().st_size > 0
+    if kind == "encoding-error" and is_plain_csv(resource, local):
+        return undecodable_line(resource, local) is None
+    return kind == "scheme-error"
 
 
 def _primary_key(resource: dict) -> list[str]:
@@ -233,6 +251,10 @@ def describe(error: dict, resource: dict, starts: list[int] | None) -> str:
         return f"Header problem ({kind.replace('-', ' ')}): {error.get('message', note)}."
     if kind == "scheme-error" and "No such file" in note:
         return f"The data file {resource.get('path')!r} does not exist."
+    if kind == "scheme-error" and "Is a directory" in note:
+        return f"The data path {resource.get('path')!r} is a directory, not a file."
+    if kind == "source-error" and "empty" in note:
+        return "The file is empty; a table needs at least its header row."
     if kind == "hash-count":
         return f"The file's hash does not match the declared one: {note}."
     if kind == "byte-count":

@@ -59,7 +59,7 @@ class OpenedPackage:
 def read_descriptor(path: Path) -> dict:
     """Parse a JSON or YAML descriptor, raising PackageError with one sentence on failure."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # editors on Windows add a BOM
     except FileNotFoundError:
         raise PackageError(f"{path}: no such descriptor file.") from None
     except IsADirectoryError:

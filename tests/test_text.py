@@ -327,8 +327,14 @@ def test_words_with_numerals_are_not_figures(text: str) -> None:
 
 
 def test_lone_one_counts_with_a_qualifier() -> None:
-    """A lone 一 is a figure only with a qualifier (近一成) or a multiplier (一萬家)."""
-    assert [f.token for f in find_figures("近一成,一成不變,一萬家")] == ["近一成", "一萬家"]
+    """A lone 一 is a figure only with a qualifier before or after it (近一成, 一成以上) or a
+    multiplier (一萬家)."""
+    found = find_figures("近一成,一成不變,一萬家,增長一成以上,一家企業")
+    assert [(f.token, f.qualifier) for f in found] == [
+        ("近一成", "nearly"),
+        ("一萬家", "exact"),
+        ("一成以上", "at_least"),
+    ]
 
 
 def test_figures_after_an_excluded_date_are_still_read() -> None:

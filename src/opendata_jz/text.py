@@ -19,9 +19,9 @@ Reading rules, in short (each one is tested):
 * Chinese numerals are read conservatively. They need a unit from :data:`UNITS` other than
   年 期 屆 (百年, 二期工程, 十四屆 name or rank things); a multiplier alone (千萬) is not a
   unit. A lone 一 needs a qualifier or a multiplier (一批, 一系列, 一家企業 are not figures;
-  近一成, 一萬家 are), and so does a lone 二 (二次開發: counts say 兩). Adjacent digits without
-  a place value (七八家, 十四五) are guesses or names. A numeral right after an opening quote
-  or 《 names something (“兩個維護”). A few idioms (:data:`IDIOMS`) are skipped.
+  近一成, 一成以上, 一萬家 are), and so does a lone 二 (二次開發: counts say 兩). Adjacent
+  digits without a place value (七八家, 十四五) are guesses or names. A numeral right after an
+  opening quote or 《 names something (“兩個維護”). A few idioms (:data:`IDIOMS`) are skipped.
 * Chinese numerals keep 萬 and 億 as multipliers, like Arabic numbers (三萬元 → 3 萬元), but
   read 十 百 千 as part of the number (三千家 → 3000 家); ``3千家`` is 3 with unit 千家.
 * Known gaps: qualifiers outside the five kinds (不足, 不到, 以下) leave a figure ``exact``;
@@ -322,7 +322,7 @@ def _read(text: str, m: re.Match[str]) -> Figure | None:
     if m.group("cn") and not pct:
         # A lone 一 is an article or idiom (一批, 一家企業) unless qualified or multiplied; a
         # lone 二 before a measure word is an ordinal or a name (二次開發): counts use 兩.
-        if not unit or (digits in ("一", "二") and not mult and not pre):
+        if not unit or (digits in ("一", "二") and not (mult or pre or post or more)):
             return None
     elif m.group("ar") and not (unit or mult or pct) and text[end : end + 1] not in _BARE_END:
         return None

@@ -228,7 +228,7 @@ def test_clause_comma_is_not_a_thousands_separator() -> None:
         ("1000多家", ("1000多家", 1000, "家", "more_than", 1)),
         ("100家以上", ("100家以上", 100, "家", "at_least", 1)),
         ("50人左右", ("50人左右", 50, "人", "about", 1)),
-        ("最近3年", ("3年", 3, "年", "exact", 1)),
+        ("歷時近3年", ("近3年", 3, "年", "nearly", 1)),
     ],
 )
 def test_qualifiers(text: str, expected: tuple) -> None:
@@ -286,10 +286,17 @@ def test_chinese_numerals(text: str, expected: tuple) -> None:
         "2023.11.8",
         "8:30",
         "二〇二三年十一月八日",
+        "近5年來",
+        "近三年",
+        "最近3年",
+        "過去10個月",
+        "近30天",
+        "5年來",
     ],
 )
 def test_dates_periods_document_numbers_ordinals_are_not_figures(text: str) -> None:
-    """Dates, years, plan periods, document numbers and ordinals yield no figure."""
+    """Dates, years, plan periods, look-back periods, document numbers and ordinals yield
+    no figure."""
     assert find_figures(text) == []
 
 

@@ -10,12 +10,13 @@ Reading rules, in short (each one is tested):
   percent sign as printed (% or ％); ``multiplier`` is 1 for percentages.
 * ``,`` and ``，`` are thousands separators only between a run of 1-3 digits and exactly three
   digits (``16,158``); anywhere else they separate clauses.
-* Not figures: dates and years (``2019年``, ``2023年11月8日``, ``9月底``, ``3季度``), periods
-  (``2021-2022年``), document numbers (``〔2023〕12號``), anything after 第 (ordinals), numbers
-  joined to other digits by ``- / . :`` (codes, dates, clock times, and so ranges like 3-5家),
-  numbers touching ASCII letters (``5G``, ``ISO 9001``), and an Arabic number without a unit
-  that is followed by anything but whitespace, a clause delimiter or the end (``12315熱線``,
-  ``“12315”``: names, not counts).
+* Not figures: dates and years (``2019年``, ``2023年11月8日``, ``9月底``, ``3季度``),
+  periods (``2021-2022年``), look-back periods (``近5年來``, ``近三年``, ``過去10個月``,
+  ``5年來``; but 歷時近3年 is a figure), document numbers (``〔2023〕12號``), anything
+  after 第 (ordinals), numbers joined to other digits by ``- / . :`` (codes, dates, clock
+  times, and so ranges like 3-5家), numbers touching ASCII letters (``5G``, ``ISO 9001``),
+  and an Arabic number without a unit that is followed by anything but whitespace, a
+  clause delimiter or the end (``12315熱線``, ``“12315”``: names, not counts).
 * Chinese numerals are read conservatively. They need a unit from :data:`UNITS` other than
   年 期 屆 (百年, 二期工程, 十四屆 name or rank things); a multiplier alone (千萬) is not a
   unit. A lone 一 needs a qualifier or a multiplier (一批, 一系列, 一家企業 are not figures;
@@ -165,6 +166,11 @@ _NOT_FIGURE = re.compile(
         [
             # periods: 2021-2022年, 2021—2025年, 2021年至2025年
             rf"[{_D}]{{4}}\s*年?\s*[-—–－~～至到]+\s*[{_D}]{{4}}\s*年?",
+            # look-back periods: 近5年來, 近三年, 過去10個月, 最近兩年, 近30天, 5年來; but
+            # 歷時近3年 (it took nearly 3 years) is a figure
+            rf"(?<!時|时)(?:近|最近|過去|过去)\s*[{_D}{_CN}]+\s*(?:個|个)?\s*(?:年|月|天|日|周|週)"
+            r"(?:來|来|以來|以来|間|间|內|内|中)?",
+            rf"[{_D}{_CN}]+\s*(?:個|个)?\s*(?:年|月)(?:來|来|以來|以来)",
             # document numbers: 〔2023〕12號, [2023]12号, (2023)遼07民初123號, and 〔2023〕 alone
             rf"[〔\[［【(（]\s*[{_D}]{{4}}\s*[〕\]］】)）]"
             rf"(?:[^\s,，。；;、]{{0,10}}?[{_D}]+\s*[號号])?",

@@ -176,11 +176,25 @@ def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return folder
 
 
+@pytest.fixture(scope="session")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Releases 1.0.0 and 1.1.0 of the project's package, built by `publish`, once."""
+    from opendata_jz.publish import publish
+
+    out = tmp_path_factory.mktemp("published") / "releases"
+    source = tmp_path_factory.mktemp("package")
+    shutil.copy2(PROJECT / "datapackage.json", source / "datapackage.json")
+    shutil.copytree(PROJECT / "data", source / "data")
+    publish(source, out, version="1.0.0")
+    publish(source, out, version="1.1.0")
+    return out
+
+
 @pytest.fixture
-def releases(tmp_path: Path) -> Path:
+def releases(tmp_path: Path, published: Path) -> Path:
+    """A fresh copy of the published releases, in the GitHub release layout."""
     root = tmp_path / "releases"
-    make_release(root, "1.0.0")
-    make_release(root, "1.1.0")
+    shutil.copytree(published, root, symlinks=True)
     return root
 
 

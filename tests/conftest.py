@@ -71,3 +71,29 @@ def drop_row(path: Path, row_id: str) -> None:
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     kept = [line for line in lines if not line.startswith(f"{row_id},")]
     path.write_text("".join(kept), encoding="utf-8")
+
+
+@pytest.fixture
+def serve():
+    """Serve a directory over real HTTP on 127.0.0.1: `base = serve(path)`; stopped after."""
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    servers = []
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+    def start(directory: Path) -> str:
+        handler = functools.partial(Quiet, directory=str(directory))
+        server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()

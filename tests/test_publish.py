@@ -471,3 +471,25 @@ def test_versions_compare_numerically() -> None:
     for bad in ("1.0", "01.0.0", "1.0.0-rc1", "v1.0.0"):
         with pytest.raises(ValueError):
             parse_version(bad)
+
+
+def test_previous_release_from_a_url(flagship: Path, tmp_path: Path, serve, monkeypatch) -> None:
+    """--previous may be a releases URL: its latest release is fetched, verified, diffed
+    against, and its changelog continued; a version below the required bump is refused."""
+    from opendata_jz.publish import PublishRefused, publish
+
+    monkeypatch.setenv("OPENDATA_JZ_CACHE", str(tmp_path / "cache"))
+    mirror = tmp_path / "mirror"
+    publish(flagship, mirror, version="1.0.0")
+    base = serve(mirror)
+    edit_csv(flagship / "data" / "metrics.csv", "m003", note_en="Self-declared standards.")
+    with pytest.raises(PublishRefused, match=r"not above the previous release 1\.0\.0"):
+        publish(flagship, tmp_path / "out-a", version="1.0.0", previous=base)
+    result = publish(flagship, tmp_path / "out-b", version="1.0.1", previous=base)
+    assert result.previous_version == "1.0.0" and result.bump == "patch"
+    changelog = (result.release_dir / "CHANGELOG.md").read_text(encoding="utf-8")
+    assert changelog.index("## [1.0.1]") < changelog.index("## [1.0.0]")
+    again = publish(
+        flagship, tmp_path / "out-c", version="1.0.1", previous=f"{base}/download/v1.0.0/"
+    )
+    assert again.previous_version == "1.0.0"

@@ -160,11 +160,13 @@ def publish(
         typer.Option("--version", help="X.Y.Z to publish (default: the descriptor's version)."),
     ] = None,
     previous: Annotated[
-        Path | None,
+        str | None,
         typer.Option(
             "--previous",
-            help="The release to compare with (a release directory, zip or descriptor);"
-            " default: the newest release in --out below the new version.",
+            help="The release to compare with: a release directory, zip or descriptor, or a"
+            " URL (a releases base, whose latest release is fetched and verified, or a"
+            " .../download/vX.Y.Z/ folder); default: the newest release in --out below the"
+            " new version.",
         ),
     ] = None,
     dry_run: Annotated[

@@ -270,10 +270,8 @@ def _offline_fallback(base: str, error: DownloadError) -> Path:
     raise error
 
 
-def _install(
-    base: str, version: str, parent: Path, scratch: Path, to_dest: bool, progress: bool
-) -> Path:
-    """Fetch SHA256SUMS and the zip, verify, unpack, verify again, rename into place."""
+def _fetch_sums(base: str, version: str, scratch: Path) -> dict[str, str]:
+    """The release's SHA256SUMS, fetched into `scratch` and parsed."""
     sums_location = asset_location(base, version, "SHA256SUMS")
     fetch(sums_location, scratch / "SHA256SUMS", version)
     try:
@@ -282,22 +280,62 @@ def _install(
         raise DownloadError(
             f"Version {version}: {sums_location} is not a SHA256SUMS file."
         ) from None
-    sums = parse_sums(sums_text, sums_location, version)
+    return parse_sums(sums_text, sums_location, version)
+
+
+def _fetch_verified(
+    base: str, version: str, asset: str, sums: dict[str, str], into: Path, progress: bool = False
+) -> Path:
+    """One asset of a release, fetched into `into` and checked against SHA256SUMS."""
+    location = asset_location(base, version, asset)
+    if asset not in sums:
+        raise VerificationError(f"Version {version}: SHA256SUMS does not list {asset}.")
+    target = into / asset
+    fetch(location, target, version, progress=progress)
+    if asset.endswith(".zip"):
+        with open(target, "rb") as handle:
+            if handle.read(4) not in _ZIP_MAGIC:
+                raise DownloadError(f"Version {version}: {location} is not a zip archive.")
+    if sha256_file(target) != sums[asset]:
+        raise VerificationError(
+            f"Version {version}: {location} does not match its SHA-256 in SHA256SUMS."
+        )
+    return target
+
+
+def _zip_name(sums: dict[str, str], base: str, version: str) -> str:
     zips = [n for n in sums if n.endswith(f"-{version}.zip")]
     if len(zips) != 1:
-        raise VerificationError(f"Version {version}: {sums_location} lists no single package zip.")
-    zip_name = zips[0]
+        location = asset_location(base, version, "SHA256SUMS")
+        raise VerificationError(f"Version {version}: {location} lists no single package zip.")
+    return zips[0]
+
+
+def mirror_release(
+    source: str, version: str, into: Path, extra: tuple[str, ...] = ("CHANGELOG.md",)
+) -> Path:
+    """Copy a release's SHA256SUMS, package zip and `extra` assets into the directory `into`,
+    each verified against SHA256SUMS; return the zip's path. `version` may be `latest`."""
+    base = releases_base(source)
+    into.mkdir(parents=True, exist_ok=True)
+    version = resolve_version(version, base, into)
+    sums = _fetch_sums(base, version, into)
+    archive = _fetch_verified(base, version, _zip_name(sums, base, version), sums, into)
+    for asset in extra:
+        if asset in sums:
+            _fetch_verified(base, version, asset, sums, into)
+    return archive
+
+
+def _install(
+    base: str, version: str, parent: Path, scratch: Path, to_dest: bool, progress: bool
+) -> Path:
+    """Fetch SHA256SUMS and the zip, verify, unpack, verify again, rename into place."""
+    sums = _fetch_sums(base, version, scratch)
+    zip_name = _zip_name(sums, base, version)
     name = zip_name.removesuffix(f"-{version}.zip")
     zip_location = asset_location(base, version, zip_name)
-    zip_path = scratch / zip_name
-    fetch(zip_location, zip_path, version, progress=progress)
-    with open(zip_path, "rb") as handle:
-        if handle.read(4) not in _ZIP_MAGIC:
-            raise DownloadError(f"Version {version}: {zip_location} is not a zip archive.")
-    if sha256_file(zip_path) != sums[zip_name]:
-        raise VerificationError(
-            f"Version {version}: {zip_location} does not match its SHA-256 in SHA256SUMS."
-        )
+    zip_path = _fetch_verified(base, version, zip_name, sums, scratch, progress)
     unpacked = _unpack(zip_path, scratch / "unpacked", version, zip_location)
     try:
         verify_package(unpacked)

@@ -26,6 +26,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -157,6 +158,12 @@ def publish(
     `PublishError` (bad argument, unreadable previous release) or `PackageError` (the
     package cannot be opened).
     """
+    from .fetch import is_url
+
+    if previous is not None and is_url(os.fspath(previous)):
+        with tempfile.TemporaryDirectory(prefix="opendata-jz-previous-") as scratch:
+            local = _mirror_previous(os.fspath(previous), Path(scratch))
+            return publish(package_path, out_dir, version, local, dry_run)
     from .validation import validate
 
     source = Path(package_path) if package_path is not None else Path("datapackage.json")
@@ -308,6 +315,23 @@ def _plan(
         required_version=required,
         latest=newest,
     )
+
+
+_RELEASE_URL = re.compile(r"^(?P<base>.+)/download/v(?P<version>[0-9]+\.[0-9]+\.[0-9]+)(?:/.*)?$")
+
+
+def _mirror_previous(url: str, scratch: Path) -> Path:
+    """A verified local copy (zip and CHANGELOG.md) of the release a URL names: a release's
+    asset folder or one of its assets (`.../download/vX.Y.Z/...`), or a releases base, whose
+    latest release is taken."""
+    from .download import DownloadError, VerificationError, mirror_release
+
+    match = _RELEASE_URL.match(url.rstrip("/"))
+    base, version = (match["base"], match["version"]) if match else (url, "latest")
+    try:
+        return mirror_release(base, version, scratch)
+    except (DownloadError, VerificationError) as error:
+        raise PublishError(f"--previous {url}: {error}") from None
 
 
 def _previous_release(

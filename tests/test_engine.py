@@ -161,3 +161,64 @@ def test_ragged_rows_fall_back_to_frictionless(tmp_path: Path) -> None:
     package = _package(tmp_path, "id,t\n1,a\n2\n3,b,c\n", [ID, {"name": "t"}])
     assert engine_read(package) == frozenset()
     assert our_pairs(package) == frictionless_pairs(package)
+
+
+ODD_CELLS = [
+    "12", "3.5", "-5", "+5", "1e3", "", "x", "１２", "٣", "12٣", "=1+1", "+", "-", "-x", "@x",
+    "\tx", "\rx", "N/A", "NA", "na", "n/a", "nan", "NaN", " nan ", "-inf", "+Infinity", "snan",
+    "ınf", "ſnan", "\u00a0nan", "\u3000inf", "\x1cnan\x0b", "null", "NULL", "None", "Nx", "Nope!",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("kind", ["integer", "number", "year", "string", "date"])
+@pytest.mark.parametrize("required", [False, True])
+def test_stricter_rules_on_arrow_match_the_pandas_rules(kind: str, required: bool) -> None:
+    """The engine's Arrow version of the stricter cell rules flags exactly what the pandas
+    version flags, whether or not plain numbers are marked as settled."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from opendata_jz.cell_rules import arrow_cell_issues, cell_issues
+
+    field = {"name": "f", "type": kind, "constraints": {"required": required}}
+    lines = list(range(2, len(ODD_CELLS) + 2))
+    expected = cell_issues(pd.Series(ODD_CELLS, dtype="string"), field, [""], "r", "p", lines)
+    raw = pa.array(ODD_CELLS, pa.string())
+    missing = np.array([cell == "" for cell in ODD_CELLS])
+    plain = pc.match_substring_regex(raw, r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$")
+    for settled in (None, np.asarray(plain.to_pylist())):
+        found = arrow_cell_issues(raw, missing, field, "r", "p", np.array(lines), settled)
+        assert set(found) == set(expected)
+    assert kind == "date" or expected
+
+
+def test_engine_checks_everything_the_derived_schema_states() -> None:
+    """Each check the derived pandera schema states is one the engine makes itself, so the
+    engine's path need not run pandera."""
+    from opendata_jz.pandera_checks import ENGINE_CHECKED
+    from opendata_jz.schema import pandera_schema
+
+    constraints = {
+        "required": True,
+        "unique": True,
+        "enum": ["a", "b"],
+        "minLength": 1,
+        "maxLength": 3,
+        "pattern": "[a-z]+",
+    }
+    bounds = {"minimum": 0, "maximum": 9, "exclusiveMinimum": -1, "exclusiveMaximum": 10}
+    fields = [
+        {"name": "s", "type": "string", "constraints": constraints},
+        {"name": "i", "type": "integer", "constraints": {**bounds, "enum": [1, 2]}},
+        {"name": "n", "type": "number", "constraints": bounds},
+        {"name": "d", "type": "date", "constraints": {"minimum": "2020-01-01"}},
+    ]
+    schema = pandera_schema({"name": "t", "schema": {"fields": fields}})
+    stated = {"dtype"}
+    for column in schema.columns.values():
+        stated |= {check.name for check in column.checks}
+        stated |= {"not_nullable"} if not column.nullable else set()
+        stated |= {"field_uniqueness"} if column.unique else set()
+    assert stated - {"dtype"} and stated <= set(ENGINE_CHECKED)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -49,11 +50,13 @@ class Unsupported(Exception):
 @dataclass
 class Checked:
     """One column of a batch after casting: typed values (null where missing or invalid) and
-    masks of the missing cells and of those that failed to cast."""
+    masks of the missing cells, of those that failed to cast, and of those in a plain form
+    (`-12`, `3.25`, `2024-05-01`: ASCII digits, sign, point and dashes only) cast by Arrow."""
 
     values: pa.Array
     missing: np.ndarray
     invalid: np.ndarray
+    plain: np.ndarray
 
 
 class FieldCheck:
@@ -68,7 +71,7 @@ class FieldCheck:
         missing = field.missing_values
         if not field.has_defined("missing_values") and field.schema:
             missing = field.schema.missing_values
-        self.missing_values = pa.array([str(v) for v in missing], pa.string())
+        self.missing_values = [str(v) for v in missing]
         self.read_cell = field.create_cell_reader()
         self.constraints = dict(field.constraints)
         self.arrow_type = ARROW_TYPES.get(self.kind)
@@ -77,11 +80,12 @@ class FieldCheck:
         self.bounds = {}
         for name in _BOUNDS:
             if name in self.constraints and self.plain is not None:
-                self.bounds[name] = self._arrow_scalar(value(self.constraints[name]))
+                bound = self._arrow_scalar(value(self.constraints[name]))
+                self.bounds[name] = scalar(bound, self.arrow_type)
         self.enum = None
         if isinstance(self.constraints.get("enum"), list) and self.plain is not None:
             values = [value(v) for v in self.constraints["enum"]]
-            self.enum = pa.array(
+            self.enum = array(
                 [self._arrow_scalar(v) for v in values if v is not None], self.arrow_type
             )
         pattern = self.constraints.get("pattern")
@@ -120,25 +124,26 @@ class FieldCheck:
             raise Unsupported(f"a bound of {self.name!r} is out of the int64 range")
         return value
 
-    def check(self, raw: pa.Array, lines: np.ndarray, blank: np.ndarray) -> tuple[Checked, list]:
-        """Cast a batch's column and list its cell issues (none on blank rows)."""
-        missing = self.missing(raw)
+    def check(
+        self, raw: pa.Array, lines: np.ndarray, blank: np.ndarray, missing: np.ndarray
+    ) -> tuple[Checked, list]:
+        """Cast a batch's column and list its cell issues (none on blank rows); `missing` is
+        `self.missing(raw)`."""
         present = ~missing
         issues: list[Issue] = []
         if self.plain is None:
             plain = np.zeros(len(raw), dtype=bool)
         elif self.plain == "":
             plain = present.copy()
-            if self.pattern is not None:
-                # Python's `$` also matches before a final newline: leave such cells to re.
-                breaks = pc.match_substring(raw, "\n").to_numpy(zero_copy_only=False)
-                plain &= ~breaks
+            # Python's `$` also matches before a final newline: leave such cells to re.
+            if self.pattern is not None and has_line_break(raw, newline_only=True):
+                plain &= ~numpy(pc.match_substring(raw, "\n"))
         else:
-            plain = pc.match_substring_regex(raw, self.plain).to_numpy(zero_copy_only=False)
+            plain = numpy(pc.match_substring_regex(raw, self.plain))
             plain &= present
         values = self._cast(raw, plain)
         if self.kind != "string":
-            plain &= ~values.is_null().to_numpy(zero_copy_only=False)  # e.g. 2023-02-30
+            plain &= ~numpy(values.is_null())  # e.g. 2023-02-30
         invalid = np.zeros(len(raw), dtype=bool)
         failed = {name: np.zeros(len(raw), dtype=bool) for name in self._constraint_names()}
         if plain.any():
@@ -151,14 +156,21 @@ class FieldCheck:
         for name, mask in failed.items():
             for index in np.flatnonzero(mask & ~blank):
                 issues.append(self._constraint_issue(name, raw[index].as_py(), lines[index]))
-        return Checked(values, missing, invalid), issues
+        settled = plain if self.kind != "string" else np.zeros(len(raw), dtype=bool)
+        return Checked(values, missing, invalid, settled), issues
 
     def missing(self, raw: pa.Array) -> np.ndarray:
-        """Cells holding one of the field's missing values (compared one by one: hashing
-        long texts for `is_in` costs far more)."""
+        """Cells holding one of the field's missing values: found by their length in bytes,
+        then compared one value at a time (hashing long texts for `is_in` costs far more)."""
         found = np.zeros(len(raw), dtype=bool)
-        for value in self.missing_values.to_pylist():
-            found |= pc.equal(raw, value).to_numpy(zero_copy_only=False)
+        lengths = byte_lengths(raw)
+        for value in self.missing_values:
+            same_length = lengths == len(value.encode("utf-8"))
+            if not value:
+                found |= same_length
+            elif same_length.any():
+                equal = pc.equal(only(raw, same_length), scalar(value, pa.string()))
+                found |= true_mask(equal)
         return found
 
     def _constraint_names(self) -> list[str]:
@@ -183,29 +195,32 @@ class FieldCheck:
             # Arrow rolls 2023-02-30 over to March 2: keep a date only if its day is as written.
             written = pc.cast(pc.utf8_slice_codeunits(kept, 8, 10), pa.int64())
             same = pc.equal(pc.day(dates), written)
-            return pc.if_else(pc.fill_null(same, False), dates, pa.scalar(None, pa.date32()))
+            return pc.if_else(pc.fill_null(same, _FALSE), dates, pa.nulls(1, pa.date32())[0])
         values = pc.cast(kept, self.arrow_type)
         if self.kind == "number":
-            values = pc.add(values, 0.0)  # -0 and 0 are the same number, as Decimals are
+            values = pc.add(values, _ZERO)  # -0 and 0 are the same number, as Decimals are
         return values
 
     def _constrain(
         self, raw: pa.Array, values: pa.Array, plain: np.ndarray, failed: dict[str, np.ndarray]
     ) -> None:
         def mark(name: str, holds: pa.Array) -> None:
-            ok = pc.fill_null(holds, True).to_numpy(zero_copy_only=False)
+            ok = ~numpy(pc.invert(holds))  # null holds
             failed[name] |= plain & ~ok
 
         for name, bound in self.bounds.items():
-            mark(name, _COMPARE[name](values, pa.scalar(bound, self.arrow_type)))
+            mark(name, _COMPARE[name](values, bound))
         if self.enum is not None:
             mark("enum", pc.is_in(values, value_set=self.enum))
         if self.kind == "string":
-            length = pc.utf8_length(values)
+            if "minLength" in self.constraints or "maxLength" in self.constraints:
+                length = pc.utf8_length(values)
             if "minLength" in self.constraints:
-                mark("minLength", pc.greater_equal(length, self.constraints["minLength"]))
+                least = scalar(self.constraints["minLength"], pa.int64())
+                mark("minLength", pc.greater_equal(length, least))
             if "maxLength" in self.constraints:
-                mark("maxLength", pc.less_equal(length, self.constraints["maxLength"]))
+                most = scalar(self.constraints["maxLength"], pa.int64())
+                mark("maxLength", pc.less_equal(length, most))
             if self.pattern is not None:
                 mark("pattern", pc.match_substring_regex(values, self.pattern))
 
@@ -219,7 +234,8 @@ class FieldCheck:
         lines: np.ndarray,
     ) -> pa.Array:
         """frictionless's own cell reader on the cells Arrow may not judge."""
-        patched: list | None = None
+        patched = np.zeros(len(raw), dtype=bool)
+        patches = []
         for index in slow:
             cell = raw[index].as_py()
             value, notes = self.read_cell(cell)
@@ -234,12 +250,12 @@ class FieldCheck:
                 issues.append(self._constraint_issue(name, cell, lines[index]))
             value = self._arrow_value(value)
             if value is not None:
-                # Rare (a value Arrow would not cast, such as " 5"): patch it in.
-                patched = values.to_pylist() if patched is None else patched
-                patched[index] = value
-        if patched is None:
+                # A value Arrow would not cast (such as " 5"): patched in below.
+                patched[index] = True
+                patches.append(value)
+        if not patches:
             return values
-        return pa.array(patched, self.arrow_type)
+        return pc.replace_with_mask(values, bools(patched), array(patches, self.arrow_type))
 
     def _arrow_value(self, value: Any) -> Any:
         if value is None or self.arrow_type is None:
@@ -266,9 +282,96 @@ class FieldCheck:
 def only(raw: pa.Array, keep: np.ndarray) -> pa.Array:
     """The strings where `keep` holds, null elsewhere, sharing `raw`'s buffers (no copy)."""
     if raw.null_count or raw.offset:
-        return pc.if_else(pa.array(keep), raw, pa.scalar(None, pa.string()))
+        return pc.if_else(bools(keep), raw, pa.nulls(1, pa.string())[0])
     if keep.all():
         return raw
     bitmap = pa.py_buffer(np.packbits(keep, bitorder="little"))
     buffers = raw.buffers()
     return pa.StringArray.from_buffers(len(raw), buffers[1], buffers[2], bitmap)
+
+
+def byte_lengths(raw: pa.Array) -> np.ndarray:
+    """The length in bytes of every cell of a string column, from its offsets alone."""
+    offsets = np.frombuffer(raw.buffers()[1], np.int32)[raw.offset : raw.offset + len(raw) + 1]
+    lengths = np.diff(offsets)
+    if raw.null_count:
+        lengths[~numpy(raw.is_valid())] = -1  # no length at all
+    return lengths
+
+
+# Arrow values built from buffers: `pa.array` and `pa.scalar` on Python objects import pandas
+# (about 0.2 s) only to ask whether the object is a pandas one.
+_NUMPY_TYPES = {pa.int64(): np.int64, pa.int32(): np.int32, pa.float64(): np.float64}
+_NUMPY_TYPES[pa.date32()] = np.int32
+_EPOCH = date(1970, 1, 1)
+
+
+def array(values: list, arrow_type: pa.DataType) -> pa.Array:
+    """An Arrow array of Python values (str, int, float, date or bool; no None)."""
+    if arrow_type not in _NUMPY_TYPES and not (
+        pa.types.is_string(arrow_type) or pa.types.is_boolean(arrow_type)
+    ):
+        return pa.array(values, arrow_type)
+    if pa.types.is_string(arrow_type):
+        data = [str(v).encode("utf-8") for v in values]
+        offsets = np.zeros(len(data) + 1, np.int32)
+        np.cumsum([len(d) for d in data], out=offsets[1:])
+        buffers = pa.py_buffer(offsets), pa.py_buffer(b"".join(data))
+        return pa.StringArray.from_buffers(len(data), *buffers)
+    if pa.types.is_boolean(arrow_type):
+        return bools(np.array(values, dtype=bool))
+    if pa.types.is_date32(arrow_type):
+        values = [(v - _EPOCH).days for v in values]
+    numbers = np.array(values, dtype=_NUMPY_TYPES[arrow_type])
+    return pa.Array.from_buffers(arrow_type, len(numbers), [None, pa.py_buffer(numbers)])
+
+
+def scalar(value: Any, arrow_type: pa.DataType) -> pa.Scalar:
+    """An Arrow scalar of a Python value."""
+    return array([value], arrow_type)[0]
+
+
+def bools(mask: np.ndarray) -> pa.BooleanArray:
+    """A numpy mask as an Arrow boolean array."""
+    bits = pa.py_buffer(np.packbits(mask, bitorder="little"))
+    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, bits])
+
+
+def true_mask(holds: pa.Array) -> np.ndarray:
+    """Where a boolean array is true (not false, not null)."""
+    return numpy(holds)
+
+
+def numpy(values: pa.Array) -> np.ndarray:
+    """An Arrow array as numpy, read from its buffers (`to_numpy` imports pandas): booleans
+    are true where true and not null; numbers must have no nulls."""
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    start, end = values.offset, values.offset + len(values)
+    if pa.types.is_boolean(values.type):
+        validity, data = values.buffers()
+        bits = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+        found = np.unpackbits(bits, count=end, bitorder="little")[start:].view(bool)
+        if values.null_count:
+            valid = np.unpackbits(np.frombuffer(validity, np.uint8), count=end, bitorder="little")
+            found = found & valid[start:].view(bool)
+        return found
+    if values.null_count:
+        raise ValueError("numbers with nulls")
+    return np.frombuffer(values.buffers()[1], values.type.to_pandas_dtype())[start:end]
+
+
+_TRUE = bools(np.ones(1, dtype=bool))[0]
+_FALSE = bools(np.zeros(1, dtype=bool))[0]
+_ZERO = scalar(0.0, pa.float64())
+
+
+def has_line_break(column: pa.Array, newline_only: bool = False) -> bool:
+    """Whether any cell of a string column holds a line break (`\\n`, or `\\r` too), looked
+    for in its data buffer at memory speed."""
+    _, offsets, data = column.buffers()
+    if data is None:
+        return False
+    ends = np.frombuffer(offsets, np.int32)[column.offset : column.offset + len(column) + 1]
+    text = np.frombuffer(data, np.uint8)[ends[0] : ends[-1]]
+    return bool((text == 10).any() or (not newline_only and (text == 13).any()))

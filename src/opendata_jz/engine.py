@@ -1,9 +1,11 @@
 """The streaming engine: frictionless's row checks on a CSV resource, in Arrow batches.
 
-The file is read once, in blocks, by Arrow's CSV reader; every batch is cast and checked
-column by column (`cells`), its key columns are kept for the key checks at the end (`keys`),
-and it is handed to the next layer (pandera) before it is dropped, so memory stays bounded
-by the block size and the key columns. The same pass hashes the file and counts its lines.
+The file is parsed once, in blocks, by Arrow's CSV reader in a thread of its own; every
+batch is cast and checked column by column (`cells`), its key columns are kept for the key
+checks at the end (`keys`), and it is handed to the next layer (the stricter cell rules)
+before it is dropped, so memory stays bounded by the block size and the key columns. A
+second thread reads the file beside the parser to hash it and count its physical lines.
+Nothing on this path imports pandas.
 
 The engine takes a resource only in the plain case: a local, uncompressed UTF-8 CSV with a
 one-row header equal to the schema's field names and a standard dialect. Anything it cannot
@@ -13,9 +15,11 @@ raises `Unsupported`, and frictionless reads that resource instead.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import io
 import os
+import queue
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,14 +29,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from .cells import Checked, FieldCheck, Unsupported
+from .cells import Checked, FieldCheck, Unsupported, has_line_break, numpy
 from .keys import KeyCheck, Lookup
 from .progress import Progress
 from .report import Issue
 
 __all__ = ["BatchConsumer", "Scan", "Unsupported", "ineligible", "scan"]
 
-_BLOCK = 2 << 20
+_BLOCK = 1 << 20
+_AHEAD = 3  # batches parsed ahead of the checks
 _DELIMITERS = {",", ";", "\t", "|"}
 
 
@@ -101,11 +106,11 @@ def scan(
     fields = [FieldCheck(field, resource, shown) for field in schema.fields]
     keys = KeyCheck(schema, resource, shown)
     delimiter = control.delimiter if control is not None else ","
-    source = _CountingFile(path, resource.get("hash"))
+    source = _FileFacts(path, resource.get("hash"))
     names = [f.name for f in fields]
     ragged = _Ragged()
     reader = pcsv.open_csv(
-        pa.PythonFile(source, mode="r"),
+        str(path),
         read_options=pcsv.ReadOptions(use_threads=True, block_size=_BLOCK),
         parse_options=pcsv.ParseOptions(
             delimiter=delimiter,
@@ -124,7 +129,9 @@ def scan(
     issues: list[Issue] = []
     next_line = 2
     rows = 0
+    parsed = 0
     progress = Progress(shown, os.path.getsize(path))
+    source.start()  # hashes and counts lines beside the parse, mostly outside the GIL
     try:
         for batch in _batches(reader):
             if ragged.seen:
@@ -133,12 +140,13 @@ def scan(
             lines = next_line + np.cumsum(spans) - spans
             next_line += int(spans.sum())
             rows += batch.num_rows
+            missing = [field.missing(batch.column(i)) for i, field in enumerate(fields)]
             blank = np.ones(batch.num_rows, dtype=bool)
-            for index, field in enumerate(fields):
-                blank &= field.missing(batch.column(index))
+            for mask in missing:
+                blank &= mask
             checked = {}
             for index, field in enumerate(fields):
-                result, found = field.check(batch.column(index), lines, blank)
+                result, found = field.check(batch.column(index), lines, blank, missing[index])
                 checked[field.name] = result
                 issues.extend(found)
             for index in np.flatnonzero(blank):
@@ -146,9 +154,12 @@ def scan(
             keys.add({n: c.values for n, c in checked.items()}, batch, lines, blank)
             if consumer is not None:
                 consumer.feed(batch, checked, lines)
-            progress.update(source.read_bytes)
+            parsed += _text_bytes(batch)
+            progress.update(parsed)
     finally:
         progress.close()
+        source.join()
+    source.raise_failure()
     if ragged.seen:
         raise Unsupported("a row has a missing or extra cell")
     if source.lines != next_line - 1:
@@ -159,10 +170,35 @@ def scan(
 
 
 def _batches(reader: Any):
+    """The reader's batches, parsed in a thread of their own a few batches ahead, so that
+    parsing (which lets go of the GIL) runs while the previous batches are checked."""
+    ahead: queue.Queue = queue.Queue(maxsize=_AHEAD)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in reader:
+                ahead.put(batch)
+                if stop.is_set():
+                    return
+            ahead.put(None)
+        except BaseException as error:  # raised again in the reading thread
+            ahead.put(error)
+
+    thread = threading.Thread(target=produce, name="opendata-jz parser", daemon=True)
+    thread.start()
     try:
-        yield from reader
-    except pa.ArrowInvalid as error:
-        raise Unsupported(f"Arrow cannot parse the file: {error}") from None
+        while (item := ahead.get()) is not None:
+            if isinstance(item, pa.ArrowInvalid):
+                raise Unsupported(f"Arrow cannot parse the file: {item}") from None
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # let a blocked producer finish its last put
+            with contextlib.suppress(queue.Empty):
+                ahead.get(timeout=0.05)
 
 
 class _Ragged:
@@ -180,25 +216,16 @@ def _line_spans(batch: pa.RecordBatch) -> np.ndarray:
     """Physical lines each record spans: one, plus the line breaks inside its cells."""
     spans = np.ones(batch.num_rows, dtype=np.int64)
     for column in batch.columns:
-        if not _has_line_break(column):
+        if not has_line_break(column):
             continue  # the common case, found at memory speed
         newlines = pc.count_substring(column, "\n")
         if pc.max(newlines).as_py():
-            spans += newlines.to_numpy(zero_copy_only=False)
+            spans += numpy(newlines)
         returns = pc.count_substring(column, "\r")
         if pc.max(returns).as_py():
-            spans += returns.to_numpy(zero_copy_only=False)
-            spans -= pc.count_substring(column, "\r\n").to_numpy(zero_copy_only=False)
+            spans += numpy(returns)
+            spans -= numpy(pc.count_substring(column, "\r\n"))
     return spans
-
-
-def _has_line_break(column: pa.Array) -> bool:
-    _, offsets, data = column.buffers()
-    if data is None:
-        return False
-    ends = np.frombuffer(offsets, np.int32)[column.offset : column.offset + len(column) + 1]
-    text = np.frombuffer(data, np.uint8)[ends[0] : ends[-1]]
-    return bool((text == 10).any() or (text == 13).any())
 
 
 def _blank_row(resource: dict, path: str, line: int) -> Issue:
@@ -208,11 +235,26 @@ def _blank_row(resource: dict, path: str, line: int) -> Issue:
     return Issue(resource.get("name"), path, line, None, "blank-row", message)
 
 
-class _CountingFile(io.RawIOBase):
-    """The data file, read through: counts bytes and physical lines, hashes if asked."""
+def _text_bytes(batch: pa.RecordBatch) -> int:
+    """About the bytes a batch took in the file: its text, delimiters and line breaks."""
+    total = batch.num_rows * batch.num_columns
+    for column in batch.columns:
+        offsets = column.buffers()[1]
+        if offsets is not None and len(column):
+            ends = np.frombuffer(offsets, np.int32)[[column.offset, column.offset + len(column)]]
+            total += int(ends[1] - ends[0])
+    return total
+
+
+class _FileFacts(threading.Thread):
+    """Reads the data file beside the parser: counts its bytes and physical lines and, if
+    the descriptor declares a hash, hashes it. numpy and hashlib let go of the GIL."""
+
+    _CHUNK = 1 << 20
 
     def __init__(self, path: Path, declared: Any) -> None:
-        self.handle = open(path, "rb", buffering=0)  # noqa: SIM115 - closed with the reader
+        super().__init__(name="opendata-jz file facts", daemon=True)
+        self.path = path
         self.declared = declared if isinstance(declared, str) else None
         algorithm = "md5"
         if self.declared and ":" in self.declared:
@@ -221,24 +263,36 @@ class _CountingFile(io.RawIOBase):
         self.read_bytes = 0
         self.breaks = 0
         self.last = b""
+        self.failure: BaseException | None = None
 
-    def readable(self) -> bool:
-        return True
+    def run(self) -> None:
+        try:
+            self._read()
+        except BaseException as error:  # raised again in the reading thread
+            self.failure = error
 
-    def readinto(self, buffer: Any) -> int:
-        count = self.handle.readinto(buffer)
-        if not count:
-            self.handle.close()
-            return 0
-        chunk = bytes(memoryview(buffer)[:count])
-        if self.digest is not None:
-            self.digest.update(chunk)
-        self.breaks += chunk.count(b"\n") + chunk.count(b"\r") - chunk.count(b"\r\n")
-        if self.last == b"\r" and chunk[:1] == b"\n":
-            self.breaks -= 1  # a CRLF split between two reads
-        self.last = chunk[-1:]
-        self.read_bytes += count
-        return count
+    def raise_failure(self) -> None:
+        if self.failure is not None:
+            raise self.failure
+
+    def _read(self) -> None:
+        buffer = bytearray(self._CHUNK)
+        view = memoryview(buffer)
+        with open(self.path, "rb", buffering=0) as handle:
+            while count := handle.readinto(buffer):
+                if self.digest is not None:
+                    self.digest.update(view[:count])
+                text = np.frombuffer(buffer, np.uint8, count)
+                returns = text == 13
+                breaks = np.count_nonzero(text == 10)
+                if returns.any():
+                    crlf = np.count_nonzero(returns[:-1] & (text[1:] == 10))
+                    breaks += np.count_nonzero(returns) - crlf
+                if self.last == b"\r" and text[0] == 10:
+                    breaks -= 1  # a CRLF split between two reads
+                self.breaks += int(breaks)
+                self.last = bytes(view[count - 1 : count])
+                self.read_bytes += count
 
     @property
     def lines(self) -> int:

@@ -16,12 +16,14 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .cells import ARROW_TYPES, Unsupported
+from .cells import ARROW_TYPES, Unsupported, numpy, scalar, true_mask
 from .frictionless_checks import describe
 from .report import Issue
 
 #: Values a foreign key may point to: an Arrow array (one field) or a set of tuples.
 Lookup = Callable[[dict], Any]
+#: Sorted key values are compared this many at a time.
+_SLICE = 1 << 16
 
 
 class KeyCheck:
@@ -63,14 +65,14 @@ class KeyCheck:
     def finish(self, lookup: Lookup) -> list[Issue]:
         if not self.names:
             return []
-        values = {n: pa.concat_arrays(self.values[n]) for n in self.names}
-        cells = {
-            n: pa.concat_arrays(self.cells.pop(n)) if self.cells[n] else values[n]
-            for n in self.names
-        }
-        self.values = {n: [column] for n, column in values.items()}
-        lines = np.concatenate(self.lines)
-        blank = np.concatenate(self.blank)
+        # One column at a time, each batch's pieces let go as soon as they are joined, so
+        # that the key columns are held about once, not twice.
+        values, cells = {}, {}
+        for n in self.names:
+            values[n] = _joined(self.values, n, ARROW_TYPES[self.kinds[n]])
+            cells[n] = _joined(self.cells, n, pa.string()) if self.cells[n] else values[n]
+        self.lines = [lines := np.concatenate(self.lines)]
+        self.blank = [blank := np.concatenate(self.blank)]
         issues = []
         self._unique_repeats: list = []
         for name in self.unique:
@@ -92,7 +94,7 @@ class KeyCheck:
         columns = [values[n] for n in self.primary]
         empty = np.ones(len(lines), dtype=bool)
         for column in columns:
-            empty &= column.is_null().to_numpy(zero_copy_only=False)
+            empty &= numpy(column.is_null())
         issues = []
         for index in np.flatnonzero(empty & ~blank):
             note = 'cells composing the primary keys are all "None"'
@@ -111,7 +113,7 @@ class KeyCheck:
         columns = [values[n] for n in fields]
         present = np.zeros(len(lines), dtype=bool)
         for column in columns:
-            present |= column.is_valid().to_numpy(zero_copy_only=False)
+            present |= numpy(column.is_valid())
         if isinstance(allowed, pa.Array) and allowed.type != columns[0].type:
             numeric = pa.types.is_integer, pa.types.is_floating
             if any(f(allowed.type) for f in numeric) and any(f(columns[0].type) for f in numeric):
@@ -119,8 +121,8 @@ class KeyCheck:
             else:
                 allowed = {(value,) for value in allowed.to_pylist()}
         if isinstance(allowed, pa.Array):
-            found = pc.fill_null(pc.is_in(columns[0], value_set=allowed), False)
-            bad = present & ~found.to_numpy(zero_copy_only=False)
+            found = true_mask(pc.is_in(columns[0], value_set=allowed))
+            bad = present & ~found
         else:
             rows = zip(*(c.to_pylist() for c in columns), strict=True)
             bad = present & np.fromiter((row not in allowed for row in rows), bool, len(lines))
@@ -128,7 +130,7 @@ class KeyCheck:
         for index in np.flatnonzero(bad):
             error = {
                 "type": "foreign-key",
-                "fieldCells": [cells[n][index].as_py() for n in fields],
+                "fieldCells": [cells[n][int(index)].as_py() for n in fields],
                 "referenceName": reference.get("resource") or self.resource.get("name"),
                 "referenceFieldNames": list(reference["fields"]),
             }
@@ -146,6 +148,13 @@ class KeyCheck:
         return offered(columns)
 
 
+def _joined(pieces: dict[str, list[pa.Array]], name: str, kind: pa.DataType) -> pa.Array:
+    """The pieces of a column as one array, which then stands in for them."""
+    column = pa.concat_arrays(pieces[name]) if pieces[name] else pa.nulls(0, kind)
+    pieces[name] = [column]
+    return column
+
+
 def offered(columns: list[pa.Array]) -> Any:
     """Foreign-key targets: one field as an Arrow array, several as a set of tuples; rows
     whose cells are all empty offer nothing."""
@@ -161,18 +170,25 @@ def _repeats(columns: list[pa.Array], lines: np.ndarray, partial: bool = False):
     With `partial`, rows where only some cells are empty still count (a primary key); else
     rows with an empty cell are left out (a unique field).
     """
+    if len(columns) == 1:
+        # One column: rows with an empty cell are left out either way.
+        yield from _repeats_by_sorting(columns[0], lines)
+        return
     codes = []
     for column in columns:
+        if isinstance(column, pa.ChunkedArray):
+            column = column.combine_chunks()
         encoded = pc.dictionary_encode(column, null_encoding="encode" if partial else "mask")
-        indices = pc.fill_null(encoded.indices, -1)  # an empty cell of a unique field
-        codes.append(indices.to_numpy(zero_copy_only=False).astype(np.int64))
+        empty = scalar(-1, encoded.indices.type)
+        indices = pc.fill_null(encoded.indices, empty)  # an empty cell of a unique field
+        codes.append(numpy(indices).astype(np.int64))
     combined = codes[0]
     for extra in codes[1:]:
         combined = combined * (int(extra.max(initial=0)) + 2) + extra + 1
     if partial:
         empty = np.ones(len(lines), dtype=bool)
         for column in columns:
-            empty &= column.is_null().to_numpy(zero_copy_only=False)
+            empty &= numpy(column.is_null())
         combined = np.where(empty, -1, combined)
     _, inverse, counts = np.unique(combined, return_inverse=True, return_counts=True)
     repeated = (counts[inverse] > 1) & (combined >= 0)
@@ -182,3 +198,41 @@ def _repeats(columns: list[pa.Array], lines: np.ndarray, partial: bool = False):
         if key in previous:
             yield int(lines[index]), previous[key], int(index)
         previous[key] = int(lines[index])
+
+
+def _repeats_by_sorting(column: pa.Array | pa.ChunkedArray, lines: np.ndarray):
+    """`_repeats` of one column: sorting puts each value's occurrences next to each other,
+    and within each run of equal values every occurrence after the first (in file order)
+    repeats the one before it. Sorted values are compared a slice at a time, so the column
+    is never copied whole."""
+    present = len(column) - column.null_count
+    if present < 2:
+        return
+    order = pc.sort_indices(column)  # empty cells go last
+    same = np.zeros(present - 1, dtype=bool)
+    before = None
+    for start in range(0, present, _SLICE):
+        part = column.take(order.slice(start, min(_SLICE, present - start)))
+        if before is not None:
+            same[start - 1] = part[0] == before
+        if len(part) > 1:
+            same[start : start + len(part) - 1] = numpy(pc.equal(part.slice(1), part[:-1]))
+        before = part[-1]
+    if not same.any():
+        return
+    order = numpy(order)[:present]
+    repeated = np.zeros(present, dtype=bool)
+    repeated[1:] |= same
+    repeated[:-1] |= same
+    chosen = np.flatnonzero(repeated)
+    first = np.ones(present, dtype=bool)
+    first[1:] = ~same
+    runs = np.cumsum(first[chosen])  # which run of equal values each chosen row is in
+    indices = order[chosen]
+    arranged = np.lexsort((indices, runs))  # by run, then in file order
+    indices, runs = indices[arranged], runs[arranged]
+    later = np.flatnonzero(runs[1:] == runs[:-1]) + 1
+    repeats, previous = indices[later], indices[later - 1]
+    for at in np.argsort(repeats, kind="stable"):
+        index = int(repeats[at])
+        yield int(lines[index]), int(lines[previous[at]]), index

@@ -3,16 +3,18 @@
 Columns are cast first (`schema.cast_column`), so a bad cell is one type error and every
 other check still sees the rest of its column. Foreign keys and the descriptor's declared
 rules run as pandera checks too. Row numbers become physical CSV lines.
+
+On resources the streaming engine reads, every check the derived schema states is made
+exactly by the engine itself, so only the stricter cell rules run there (`ChunkChecks`).
 """
 
 from __future__ import annotations
 
 import csv
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .cell_rules import FORMULA_START, PLACEHOLDERS, cell_issues
+from .cell_rules import arrow_cell_issues, cell_issues
 from .frictionless_checks import encoding_message
 from .lines import is_plain_csv, undecodable_line
 from .package import OpenedPackage
@@ -95,126 +97,57 @@ def check_with_pandera(package: OpenedPackage, skip: frozenset[str] = frozenset(
     return issues
 
 
-def _cell_rule_issues(name: str, item: _Loaded, suspects: dict | None = None) -> list[Issue]:
+def _cell_rule_issues(name: str, item: _Loaded) -> list[Issue]:
     issues = []
     for field in fields_of(item.resource):
         column = item.raw[str(field.get("name"))]
-        if suspects is not None:
-            column = column[suspects[str(field.get("name"))]]
         missing = missing_values(item.resource, field)
         issues.extend(cell_issues(column, field, missing, name, item.path, item.lines))
     return issues
 
 
-class ChunkChecks:
-    """The same checks on a resource the engine reads: fed batch by batch from its single
-    read, run every `chunk_rows` rows, on the values the engine already cast.
-
-    Keys across chunks, foreign keys and declared rules are not run here: the engine checks
-    keys over the whole file, and resources bound by declared rules are not given to it.
-    """
-
-    def __init__(self, resource: dict, path: str, chunk_rows: int = 50_000) -> None:
-        self.resource = resource
-        self.path = path
-        self.chunk_rows = chunk_rows
-        self.pending: list[tuple] = []
-        self.rows = 0
-        self.issues: list[Issue] = []
-
-    def feed(self, raw, checked: dict, lines) -> None:
-        self.pending.append((raw, checked, lines))
-        self.rows += raw.num_rows
-        if self.rows >= self.chunk_rows:
-            self._run()
-
-    def finish(self) -> list[Issue]:
-        if self.pending:
-            self._run()
-        return self.issues
-
-    def _run(self) -> None:
-        import numpy as np
-        import pandas as pd
-        import pyarrow as pa
-
-        pending, self.pending, self.rows = self.pending, [], 0
-        lines = np.concatenate([p[2] for p in pending])
-        raw = pa.Table.from_batches([p[0] for p in pending]).to_pandas(
-            types_mapper=lambda _: pd.StringDtype("pyarrow")
-        )
-        kept = ~(raw == "").all(axis=1).to_numpy()  # blank rows, as read_strings drops them
-        typed = raw.copy()
-        invalid = {}
-        for field in fields_of(self.resource):
-            name, kind = str(field.get("name")), field.get("type", "string")
-            if kind in _ENGINE_DTYPES:
-                values = pa.chunked_array([p[1][name].values for p in pending])
-                typed[name] = values.to_pandas(types_mapper=_ENGINE_DTYPES[kind])
-                invalid[name] = pd.Series(np.concatenate([p[1][name].invalid for p in pending]))
-            elif kind in CAST_TYPES:
-                cast = cast_column(raw[name], field, missing_values(self.resource, field))
-                typed[name], invalid[name] = cast.values, cast.invalid
-        raw, typed, lines = raw[kept], typed[kept], lines[kept]
-        index = pd.RangeIndex(len(lines))
-        raw.index = typed.index = index
-        invalid = {k: pd.Series(v.to_numpy()[kept], index=index) for k, v in invalid.items()}
-        item = _Loaded(self.resource, self.path, lines.tolist(), raw, typed, invalid)
-        name = str(self.resource.get("name"))
-        self.issues.extend(_type_issues(name, item))
-        self.issues.extend(_schema_issues(name, item, {}, [], {}))
-        self.issues.extend(_cell_rule_issues(name, item, _suspects(pending, self.resource, kept)))
-
-
-#: Cells the stricter rules could flag (a superset); the rules themselves decide.
-_SUSPECT = {
-    "integer": r"[^0-9.-]",
-    "number": r"[^0-9.-]",
-    "year": r"[^0-9.-]",
-    "string": "^["
-    + "".join("\\" + c if c in "-]\\^" else c for c in FORMULA_START)
-    + "]|^("
-    + "|".join(re.escape(p) for p in sorted(PLACEHOLDERS))
-    + ")$",
+#: What the derived schema (`schema.pandera_schema`) states, and where the engine checks it
+#: exactly, cell by cell as frictionless does: so on the engine's path pandera need not run.
+ENGINE_CHECKED = {
+    "isin": "cells.FieldCheck (enum)",
+    "minimum": "cells.FieldCheck",
+    "maximum": "cells.FieldCheck",
+    "exclusiveMinimum": "cells.FieldCheck",
+    "exclusiveMaximum": "cells.FieldCheck",
+    "minLength": "cells.FieldCheck",
+    "maxLength": "cells.FieldCheck",
+    "pattern": "cells.FieldCheck",
+    "not_nullable": "cells.FieldCheck (required)",
+    "field_uniqueness": "keys.KeyCheck (unique)",
+    "dtype": "cells.FieldCheck (casting)",
 }
 
 
-def _suspects(pending: list, resource: dict, kept) -> dict:
-    """Per field, a mask of the chunk's rows worth showing to the stricter cell rules."""
-    import numpy as np
-    import pyarrow as pa
-    import pyarrow.compute as pc
+class ChunkChecks:
+    """The pandera layer of a resource the engine reads, fed batch by batch from its single
+    read.
 
-    masks = {}
-    for field in fields_of(resource):
-        name = str(field.get("name"))
-        pattern = _SUSPECT.get(field.get("type", "string"))
-        if pattern is None:
-            masks[name] = np.zeros(int(kept.sum()), dtype=bool)
-            continue
-        raw = pa.chunked_array([p[0].column(name) for p in pending])
-        masks[name] = pc.match_substring_regex(raw, pattern).to_numpy()[kept]
-    return masks
+    Every check the derived schema states (see `ENGINE_CHECKED`) is one the engine already
+    made exactly, and resources bound by declared rules are not given to the engine, so
+    what is left to run here is only what no other layer checks: the stricter cell rules,
+    on the raw Arrow columns, without pandas.
+    """
 
+    def __init__(self, resource: dict, path: str) -> None:
+        self.name = resource.get("name")
+        self.path = path
+        self.fields = fields_of(resource)
+        self.issues: list[Issue] = []
 
-def _dtype(kind: str):
-    def mapper(_):
-        import pandas as pd
-        import pyarrow as pa
+    def feed(self, raw, checked: dict, lines) -> None:
+        for index, field in enumerate(self.fields):
+            cast = checked[str(field.get("name"))]
+            self.issues += arrow_cell_issues(
+                raw.column(index), cast.missing, field, self.name, self.path, lines, cast.plain
+            )
 
-        if kind == "integer":
-            return pd.Int64Dtype()
-        if kind == "number":
-            return pd.Float64Dtype()
-        if kind == "date":
-            return pd.ArrowDtype(pa.date32())
-        return pd.StringDtype("pyarrow")
-
-    return mapper
-
-
-#: The pandas dtype of each type the engine casts, as `cast_column` would give it.
-_ENGINE_DTYPES = {kind: _dtype(kind) for kind in ("integer", "number", "date", "string")}
+    def finish(self) -> list[Issue]:
+        return self.issues
 
 
 def _type_issues(name: str, item: _Loaded) -> list[Issue]:

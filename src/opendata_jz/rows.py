@@ -3,12 +3,13 @@ keys between the resources it reads."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
 import pyarrow as pa
 
-from .cells import Unsupported
+from .cells import Unsupported, array
 from .engine import Scan, ineligible, scan
 from .frictionless_checks import drop_repeated_faults, opened_header
 from .keys import KeyCheck, offered
@@ -106,11 +107,18 @@ def _comparable(value: Any) -> Any:
     return value
 
 
+_ARROW_TYPES = {str: pa.string(), int: pa.int64(), float: pa.float64(), date: pa.date32()}
+
+
 def _as_array(values: set) -> pa.Array | None:
     kinds = {type(v) for v in values}
     if len(kinds) > 1 or kinds & {bool}:
         return None
+    if not values:
+        return array([], pa.string())
+    arrow_type = _ARROW_TYPES.get(kinds.pop())
     try:
-        return offered([pa.array(sorted(values))]) if values else pa.array([], pa.string())
-    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        column = array(sorted(values), arrow_type) if arrow_type else pa.array(sorted(values))
+        return offered([column])
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
         return None

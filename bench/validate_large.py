@@ -57,7 +57,11 @@ def generate(rows: int, out: Path) -> Path:
     if not (base / "invalid" / "metrics.csv").is_file():
         if not GENERATOR.is_file():
             sys.exit(f"the workload generator is missing: {GENERATOR}")
-        subprocess.run([sys.executable, str(GENERATOR), "--out", str(out), str(rows)], check=True)
+        subprocess.run(
+            [sys.executable, str(GENERATOR), "--out", str(out), str(rows)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     return base
 
 

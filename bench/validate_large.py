@@ -91,6 +91,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, action="append", help="rows (repeatable)")
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "odjz-bench")
     parser.add_argument("--frictionless-max", type=int, default=1_000_000)
+    parser.add_argument(
+        "--skip-frictionless",
+        action="store_true",
+        help="time opendata-jz alone (no ratio, no parity check)",
+    )
     args = parser.parse_args()
     sizes = args.rows or [1_000_000]
     frictionless_rate: float | None = None
@@ -106,7 +111,10 @@ def main() -> None:
             ours = run_measured(
                 [str(BIN / "opendata-jz"), "validate", str(package), "--format", "json"]
             )
-            if rows <= args.frictionless_max:
+            if args.skip_frictionless:
+                theirs = (float("nan"), float("nan"), "")
+                label = "frictionless-"
+            elif rows <= args.frictionless_max:
                 theirs = run_measured(
                     [
                         str(BIN / "frictionless"),
@@ -139,7 +147,7 @@ def main() -> None:
                     f"{'':>9} parity: {verdict} ({len(reference)} frictionless errors, "
                     f"{len(mine - reference)} extra, {len(reference - mine)} missing)"
                 )
-    if any(rows > args.frictionless_max for rows in sizes):
+    if not args.skip_frictionless and any(rows > args.frictionless_max for rows in sizes):
         print("* frictionless extrapolated from its rate on the largest size it ran")
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -222,3 +223,46 @@ def test_engine_checks_everything_the_derived_schema_states() -> None:
         stated |= {"not_nullable"} if not column.nullable else set()
         stated |= {"field_uniqueness"} if column.unique else set()
     assert stated - {"dtype"} and stated <= set(ENGINE_CHECKED)
+
+
+def test_plain_dates_match_python_dates() -> None:
+    from datetime import date
+
+    import numpy as np
+    import pyarrow as pa
+
+    from opendata_jz.cells import _plain_dates
+
+    cells = [
+        "2024-02-29",
+        "2023-02-29",
+        "1900-02-29",
+        "2000-02-29",
+        "2023-02-30",
+        "2024-04-31",
+        "1000-01-01",
+        "9999-12-31",
+        "0999-12-31",
+        "2024-13-01",
+        "2024-00-10",
+        "2024-01-00",
+        "2024-01-32",
+        "2024-1-01",
+        " 2024-01-01",
+        "2024/01/01",
+        "２０２４-01-01",
+        "1970-01-01",
+        "",
+    ]
+    raw = pa.array(cells, pa.string())
+    present = np.array([c != "" for c in cells])
+    present[-2] = False  # a missing value is never plain
+    plain, dates = _plain_dates(raw, present)
+    pattern = re.compile(r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
+    for index, cell in enumerate(cells):
+        assert plain[index] == (bool(pattern.match(cell)) and present[index]), cell
+        try:
+            expected = date.fromisoformat(cell) if plain[index] else None
+        except ValueError:
+            expected = None
+        assert dates[index].as_py() == expected, cell

@@ -131,6 +131,7 @@ class FieldCheck:
         `self.missing(raw)`."""
         present = ~missing
         issues: list[Issue] = []
+        values = None
         if self.plain is None:
             plain = np.zeros(len(raw), dtype=bool)
         elif self.plain == "":
@@ -138,10 +139,13 @@ class FieldCheck:
             # Python's `$` also matches before a final newline: leave such cells to re.
             if self.pattern is not None and has_line_break(raw, newline_only=True):
                 plain &= ~numpy(pc.match_substring(raw, "\n"))
+        elif self.kind == "date" and not raw.null_count:
+            plain, values = _plain_dates(raw, present)
         else:
             plain = numpy(pc.match_substring_regex(raw, self.plain))
             plain &= present
-        values = self._cast(raw, plain)
+        if self.kind != "date" or values is None:
+            values = self._cast(raw, plain)
         if self.kind != "string":
             plain &= ~numpy(values.is_null())  # e.g. 2023-02-30
         invalid = np.zeros(len(raw), dtype=bool)
@@ -288,6 +292,41 @@ def only(raw: pa.Array, keep: np.ndarray) -> pa.Array:
     bitmap = pa.py_buffer(np.packbits(keep, bitorder="little"))
     buffers = raw.buffers()
     return pa.StringArray.from_buffers(len(raw), buffers[1], buffers[2], bitmap)
+
+
+_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9]  # of YYYY-MM-DD
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+
+
+def _plain_dates(raw: pa.Array, present: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+    """`_PLAIN["date"]` and the cast of a batch of dates, read from the fixed-width text
+    with numpy: the cells in the plain form, and their dates (null elsewhere and where the
+    day does not exist in its month, such as 2023-02-30)."""
+    _, offsets, data = raw.buffers()
+    starts = np.frombuffer(offsets, np.int32)[raw.offset : raw.offset + len(raw) + 1]
+    plain = present & (np.diff(starts) == 10)
+    chosen = np.flatnonzero(plain)
+    text = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    chars = text[starts[chosen][:, None] + np.arange(10)].astype(np.int32) - 48
+    digits = chars[:, _DIGITS]
+    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    month = digits[:, 4] * 10 + digits[:, 5]
+    day = digits[:, 6] * 10 + digits[:, 7]
+    ok = ((digits >= 0) & (digits <= 9)).all(axis=1) & (digits[:, 0] > 0)
+    ok &= (chars[:, 4] == -3) & (chars[:, 7] == -3)  # "-"
+    ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+    plain[chosen] = ok
+    month = np.clip(month, 1, 12)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    exists = ok & (day <= _MONTH_DAYS[month - 1] + (leap & (month == 2)))
+    months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    days = np.zeros(len(raw), np.int32)
+    days[chosen] = (months.astype("datetime64[D]").astype(np.int64) + day - 1).astype(np.int32)
+    valid = np.zeros(len(raw), dtype=bool)
+    valid[chosen] = exists
+    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
+    dates = pa.Array.from_buffers(pa.date32(), len(raw), [bitmap, pa.py_buffer(days)])
+    return plain, dates
 
 
 def byte_lengths(raw: pa.Array) -> np.ndarray:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import mmap
 import os
 import queue
 import threading
@@ -36,9 +37,10 @@ from .report import Issue
 
 __all__ = ["BatchConsumer", "Scan", "Unsupported", "ineligible", "scan"]
 
-_BLOCK = 1 << 20
+_BLOCK = 1 << 22
 _AHEAD = 3  # batches parsed ahead of the checks
 _DELIMITERS = {",", ";", "\t", "|"}
+_DONTNEED = getattr(mmap, "MADV_DONTNEED", None)
 
 
 class BatchConsumer(Protocol):
@@ -109,8 +111,9 @@ def scan(
     source = _FileFacts(path, resource.get("hash"))
     names = [f.name for f in fields]
     ragged = _Ragged()
+    paced = _Paced(path)
     reader = pcsv.open_csv(
-        str(path),
+        paced.source,
         read_options=pcsv.ReadOptions(use_threads=True, block_size=_BLOCK),
         parse_options=pcsv.ParseOptions(
             delimiter=delimiter,
@@ -133,7 +136,7 @@ def scan(
     progress = Progress(shown, os.path.getsize(path))
     source.start()  # hashes and counts lines beside the parse, mostly outside the GIL
     try:
-        for batch in _batches(reader):
+        for batch in _batches(reader, paced):
             if ragged.seen:
                 raise Unsupported("a row has a missing or extra cell")
             spans = _line_spans(batch)
@@ -157,6 +160,7 @@ def scan(
             parsed += _text_bytes(batch)
             progress.update(parsed)
     finally:
+        paced.close()
         progress.close()
         source.join()
     source.raise_failure()
@@ -169,7 +173,7 @@ def scan(
     return Scan(issues, keys, rows)
 
 
-def _batches(reader: Any):
+def _batches(reader: Any, paced: _Paced):
     """The reader's batches, parsed in a thread of their own a few batches ahead, so that
     parsing (which lets go of the GIL) runs while the previous batches are checked."""
     ahead: queue.Queue = queue.Queue(maxsize=_AHEAD)
@@ -193,12 +197,45 @@ def _batches(reader: Any):
                 raise Unsupported(f"Arrow cannot parse the file: {item}") from None
             if isinstance(item, BaseException):
                 raise item
+            paced.advance(_BLOCK)
             yield item
     finally:
         stop.set()
         while thread.is_alive():  # let a blocked producer finish its last put
             with contextlib.suppress(queue.Empty):
                 ahead.get(timeout=0.05)
+
+
+class _Paced:
+    """The data file mapped read-only into memory for Arrow's reader, which slices blocks
+    out of the mapping without copying. Arrow reads far ahead of the checks; to keep memory
+    bounded, the pages two blocks or more behind the batches already handed on are let go
+    (a file-backed page let go is read again from the file if it is ever touched, so this
+    costs memory nothing and correctness nothing). Each batch comes from one block."""
+
+    def __init__(self, path: Path) -> None:
+        self.mapping = None
+        with open(path, "rb") as handle:
+            if os.fstat(handle.fileno()).st_size:
+                self.mapping = mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ)
+        self.source: Any = str(path)
+        if self.mapping is not None:
+            self.source = pa.BufferReader(pa.py_buffer(self.mapping))
+        self.handed = 0
+        self.dropped = 0
+
+    def advance(self, size: int) -> None:
+        self.handed += size
+        behind = (self.handed - 2 * size) // mmap.PAGESIZE * mmap.PAGESIZE
+        if self.mapping is not None and behind > self.dropped and _DONTNEED is not None:
+            self.mapping.madvise(_DONTNEED, self.dropped, behind - self.dropped)
+            self.dropped = behind
+
+    def close(self) -> None:
+        self.source = None
+        if self.mapping is not None:
+            with contextlib.suppress(BufferError):  # still shared with a live Arrow buffer
+                self.mapping.close()
 
 
 class _Ragged:

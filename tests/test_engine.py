@@ -266,3 +266,36 @@ def test_plain_dates_match_python_dates() -> None:
         except ValueError:
             expected = None
         assert dates[index].as_py() == expected, cell
+
+
+def test_three_field_primary_key_repeats() -> None:
+    """A primary key of three fields is repeated only when all three cells repeat, and the
+    row whose cells are all empty is left to the blank-row and required checks."""
+    import numpy as np
+    import pyarrow as pa
+
+    from opendata_jz.keys import _repeats
+
+    columns = [
+        pa.array(["a", "a", "a", "b", "a", None]),
+        pa.array(["x", "x", "y", "x", "x", None]),
+        pa.array([1, 1, 1, 1, 2, None]),
+    ]
+    lines = np.arange(2, 8)
+    assert list(_repeats(columns, lines, partial=True)) == [(3, 2, 1)]
+
+
+def test_three_field_key_of_millions_of_values_does_not_overflow() -> None:
+    """A repeated three-field key is found even when the fields hold so many distinct values
+    that combining their codes naively would overflow 64 bits."""
+    import numpy as np
+    import pyarrow as pa
+
+    from opendata_jz.keys import _repeats
+
+    count = 2_200_000  # count**3 is past 2**63
+    values = np.arange(count, dtype=np.int64)
+    values = np.append(values, count - 1)  # the last row again
+    columns = [pa.array(values), pa.array(values + 7), pa.array(values * 3)]
+    lines = np.arange(2, count + 3)
+    assert list(_repeats(columns, lines, partial=True)) == [(count + 2, count + 1, count)]

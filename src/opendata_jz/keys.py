@@ -183,8 +183,12 @@ def _repeats(columns: list[pa.Array], lines: np.ndarray, partial: bool = False):
         indices = pc.fill_null(encoded.indices, empty)  # an empty cell of a unique field
         codes.append(numpy(indices).astype(np.int64))
     combined = codes[0]
-    for extra in codes[1:]:
+    for step, extra in enumerate(codes[1:], start=2):
         combined = combined * (int(extra.max(initial=0)) + 2) + extra + 1
+        if step < len(codes):
+            # Renumber densely (codes below the row count) so that the next product stays
+            # far inside int64: three columns of millions of values would overflow it.
+            combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
     if partial:
         empty = np.ones(len(lines), dtype=bool)
         for column in columns:

@@ -11,6 +11,12 @@ from typer.testing import CliRunner
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests" / "data"
+ARTICLES = FIXTURES / "articles"
+
+
+def read(path: Path) -> str:
+    """A text file's content, as UTF-8."""
+    return path.read_text(encoding="utf-8")
 
 
 @pytest.fixture

@@ -14,14 +14,10 @@ import pytest
 from opendata_jz.extract import EXTRACT_COLUMNS, extract, to_csv, to_json
 from opendata_jz.text import normalise
 
-ROOT = Path(__file__).resolve().parents[1]
-ARTICLES = ROOT / "tests" / "data" / "articles"
+from conftest import ARTICLES, ROOT, read
+
 SOURCE = ROOT / "data" / "source"
 CASES = sorted(ARTICLES.glob("*.json"))
-
-
-def read(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="module")

@@ -11,14 +11,10 @@ import pytest
 
 from opendata_jz.text import Figure, clause_bounds, find_figures, normalise
 
-ROOT = Path(__file__).resolve().parents[1]
-ARTICLES = ROOT / "tests" / "data" / "articles"
+from conftest import ARTICLES, ROOT, read
+
 SOURCE = ROOT / "data" / "source"
 CASES = sorted(ARTICLES.glob("*.json"))
-
-
-def read(path: Path) -> str:
-    return path.read_text(encoding="utf-8")
 
 
 def summary(figures: list[Figure]) -> list[tuple]:

@@ -257,44 +257,20 @@ def _constraint_issue(
     name: str, item: _Loaded, schema, column: str, check: str, case, index: int
 ) -> Issue:
     value = item.raw.at[index, column]
-    line = item.lines[index]
     if check == "not_nullable":
-        return Issue(
-            name,
-            item.path,
-            line,
-            column,
+        code, message = (
             "constraint-error",
             f"A value is required in {column!r}, but the cell is empty.",
         )
-    if check == "field_uniqueness":
-        return Issue(
-            name,
-            item.path,
-            line,
-            column,
-            "unique-error",
-            f"{value!r} repeats a value that must be unique.",
-        )
-    if check.startswith("foreign-key:"):
-        return Issue(
-            name,
-            item.path,
-            line,
-            column,
-            "foreign-key",
-            f"{value!r} has no match in {check.split(':', 1)[1]}.",
-        )
-    checks = schema.columns[column].checks
-    number = case.check_number
-    label = check
-    if number == number and number is not None and int(number) < len(checks):
-        label = checks[int(number)].name or check
-    return Issue(
-        name,
-        item.path,
-        line,
-        column,
-        "constraint-error",
-        f"{value!r} breaks the constraint {label}.",
-    )
+    elif check == "field_uniqueness":
+        code, message = "unique-error", f"{value!r} repeats a value that must be unique."
+    elif check.startswith("foreign-key:"):
+        code, message = "foreign-key", f"{value!r} has no match in {check.split(':', 1)[1]}."
+    else:
+        checks = schema.columns[column].checks
+        number = case.check_number
+        label = check
+        if number == number and number is not None and int(number) < len(checks):
+            label = checks[int(number)].name or check
+        code, message = "constraint-error", f"{value!r} breaks the constraint {label}."
+    return Issue(name, item.path, item.lines[index], column, code, message)

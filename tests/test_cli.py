@@ -46,6 +46,25 @@ def test_help_imports_no_heavy_library() -> None:
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_console_script_exit_codes_and_output(tmp_path: Path) -> None:
+    """The installed `opendata-jz` ends with the contract's exit codes and with its whole
+    report written, into a pipe as onto a terminal."""
+    script = Path(sys.executable).parent / "opendata-jz"
+    assert script.is_file(), f"the console script is not installed: {script}"
+    invalid = subprocess.run(
+        [str(script), "validate", str(BROKEN), "--format", "json"], capture_output=True
+    )
+    assert invalid.returncode == 1, invalid.stderr
+    assert json.loads(invalid.stdout)["issues"], "the report was cut short"
+    missing = subprocess.run(
+        [str(script), "validate", str(tmp_path / "none.json")], capture_output=True, text=True
+    )
+    assert missing.returncode == 2
+    assert missing.stderr.startswith("opendata-jz: ") and missing.stdout == ""
+    helped = subprocess.run([str(script), "--help"], capture_output=True, text=True)
+    assert helped.returncode == 0 and "validate" in helped.stdout
+
+
 def test_json_report_shape(cli) -> None:
     """--format json prints {valid, issues} with the contract's fields, sorted by path and line."""
     result = cli("validate", BROKEN, "--format", "json")

@@ -3,6 +3,7 @@ code. Heavy libraries load inside the commands that need them, so `--help` stays
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from enum import StrEnum
@@ -259,5 +260,30 @@ def download(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point.
+
+    Once a command has finished and its output is flushed, the process ends without
+    tearing the interpreter down: after a large validation, freeing every module and object
+    one by one takes a tenth of a second and changes nothing a user can see. Anything left
+    to clean up (temporary directories) is cleaned up by the commands themselves.
+    """
+    try:
+        app()
+        code = 0
+    except SystemExit as done:
+        code = _exit_status(done.code)
+    for stream in (sys.stdout, sys.stderr):
+        # A reader that went away (`| head`) has nothing more to be told.
+        with contextlib.suppress(OSError):
+            stream.flush()
+    os._exit(code)
+
+
+def _exit_status(code: object) -> int:
+    """The status `sys.exit(code)` would end the process with (a text is printed, as there)."""
+    if code is None:
+        return 0
+    if isinstance(code, int):
+        return code & 0xFF
+    print(code, file=sys.stderr)
+    return 1

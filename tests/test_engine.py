@@ -268,6 +268,32 @@ def test_plain_dates_match_python_dates() -> None:
         assert dates[index].as_py() == expected, cell
 
 
+def test_plain_dates_of_a_column_of_ten_byte_cells() -> None:
+    """When every cell is ten bytes, the text is read as a table in place: each date, over
+    the whole range of years, is the one Python reads, also in a slice of an array."""
+    from datetime import date, timedelta
+
+    import numpy as np
+    import pyarrow as pa
+
+    from opendata_jz.cells import _plain_dates
+
+    day, cells = date(1000, 1, 1), []
+    while day.year < 9999:
+        cells.append(day.isoformat())
+        day += timedelta(days=97)
+    cells += ["9999-12-31", "2023-02-29", "2024-02-29", "2024/01/01", "0999-12-31", "20x4-01-01"]
+    raw = pa.array(["pad", *cells], pa.string()).slice(1)
+    plain, dates = _plain_dates(raw, np.ones(len(cells), dtype=bool))
+    for index, cell in enumerate(cells):
+        try:
+            expected = date.fromisoformat(cell) if cell[0] != "0" else None
+        except ValueError:
+            expected = None
+        assert dates[index].as_py() == expected, cell
+        assert plain[index] == (cell[4] == cell[7] == "-" and cell[:4].isdigit() and cell[0] != "0")
+
+
 def test_three_field_primary_key_repeats() -> None:
     """A primary key of three fields is repeated only when all three cells repeat, and the
     row whose cells are all empty is left to the blank-row and required checks."""

@@ -202,7 +202,11 @@ def _suspects(raw: pa.Array, kind: str, required: bool) -> np.ndarray | None:
         return true_mask(odd)
     if kind != "string":
         return None
-    first, second, length = _leading_bytes(raw)
+    first, length = _leading_bytes(raw)
+    starters = _FORMULA_BYTES | (_PLACEHOLDER_BYTES if required else frozenset())
+    if not _byte_table(starters)[first].any():
+        return None  # no cell starts like a formula or a placeholder: the common case
+    second = _second_bytes(raw, length)
     suspects = _byte_table(_FORMULA_BYTES)[first] & (length > 0)
     # `+5` and `-5` start like a formula but are numbers.
     signed = ((first == ord("+")) | (first == ord("-"))) & (second >= 48) & (second <= 57)
@@ -213,8 +217,29 @@ def _suspects(raw: pa.Array, kind: str, required: bool) -> np.ndarray | None:
     return suspects
 
 
-def _leading_bytes(raw: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The first and second byte of every cell (0 past its end) and its length in bytes."""
+def _leading_bytes(raw: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """The first byte of every cell (0 if it is empty) and its length in bytes."""
+    import numpy as np
+
+    starts, text = _cell_text(raw)
+    length = np.diff(starts)
+    first = text[np.minimum(starts[:-1], len(text) - 1)]
+    first[length == 0] = 0
+    return first, length
+
+
+def _second_bytes(raw: pa.Array, length: np.ndarray) -> np.ndarray:
+    """The second byte of every cell (0 where it has fewer than two)."""
+    import numpy as np
+
+    starts, text = _cell_text(raw)
+    second = text[np.minimum(starts[:-1] + 1, len(text) - 1)]
+    second[length < 2] = 0
+    return second
+
+
+def _cell_text(raw: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """Where each cell starts (and the last ends) in the text, and the text as bytes."""
     import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -227,11 +252,7 @@ def _leading_bytes(raw: pa.Array) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         raw = pc.fill_null(raw, scalar("", pa.string()))
     _, offsets, data = raw.buffers()
     starts = np.frombuffer(offsets, np.int32)[raw.offset : raw.offset + len(raw) + 1]
-    length = np.diff(starts)
     text = np.zeros(1, np.uint8)
     if data is not None and data.size:
         text = np.frombuffer(data, np.uint8)
-    last = len(text) - 1
-    first = np.where(length > 0, text[np.minimum(starts[:-1], last)], 0)
-    second = np.where(length > 1, text[np.minimum(starts[:-1] + 1, last)], 0)
-    return first, second, length
+    return starts, text

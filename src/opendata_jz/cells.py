@@ -295,7 +295,9 @@ def only(raw: pa.Array, keep: np.ndarray) -> pa.Array:
 
 
 _DIGITS = [0, 1, 2, 3, 5, 6, 8, 9]  # of YYYY-MM-DD
-_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int32)
+_DAYS_BEFORE_MONTH = np.concatenate([[0], np.cumsum(_MONTH_DAYS)[:-1]]).astype(np.int32)
+_LEAP_DAYS_BEFORE_1970 = 1969 // 4 - 1969 // 100 + 1969 // 400
 
 
 def _plain_dates(raw: pa.Array, present: np.ndarray) -> tuple[np.ndarray, pa.Array]:
@@ -305,23 +307,30 @@ def _plain_dates(raw: pa.Array, present: np.ndarray) -> tuple[np.ndarray, pa.Arr
     _, offsets, data = raw.buffers()
     starts = np.frombuffer(offsets, np.int32)[raw.offset : raw.offset + len(raw) + 1]
     plain = present & (np.diff(starts) == 10)
-    chosen = np.flatnonzero(plain)
     text = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
-    chars = text[starts[chosen][:, None] + np.arange(10)].astype(np.int32) - 48
-    digits = chars[:, _DIGITS]
+    if plain.all():
+        chosen: Any = slice(None)  # every cell is ten bytes: the text is a table as it is
+        chars = text[starts[0] : starts[-1]].reshape(-1, 10)
+    else:
+        chosen = np.flatnonzero(plain)
+        chars = text[starts[chosen][:, None] + np.arange(10)]
+    digits = chars[:, _DIGITS] - np.uint8(48)  # a byte that is no digit wraps past 9
+    ok = (digits <= 9).all(axis=1) & (digits[:, 0] > 0)
+    ok &= (chars[:, 4] == 45) & (chars[:, 7] == 45)  # "-"
+    digits = digits.astype(np.int32)
     year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
     month = digits[:, 4] * 10 + digits[:, 5]
     day = digits[:, 6] * 10 + digits[:, 7]
-    ok = ((digits >= 0) & (digits <= 9)).all(axis=1) & (digits[:, 0] > 0)
-    ok &= (chars[:, 4] == -3) & (chars[:, 7] == -3)  # "-"
     ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
     plain[chosen] = ok
     month = np.clip(month, 1, 12)
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     exists = ok & (day <= _MONTH_DAYS[month - 1] + (leap & (month == 2)))
-    months = ((year - 1970) * 12 + month - 1).astype("datetime64[M]")
+    before = year - 1
+    leap_days = before // 4 - before // 100 + before // 400 - _LEAP_DAYS_BEFORE_1970
+    since_1970 = 365 * (year - 1970) + leap_days + _DAYS_BEFORE_MONTH[month - 1]
     days = np.zeros(len(raw), np.int32)
-    days[chosen] = (months.astype("datetime64[D]").astype(np.int64) + day - 1).astype(np.int32)
+    days[chosen] = since_1970 + (leap & (month > 2)) + day - 1
     valid = np.zeros(len(raw), dtype=bool)
     valid[chosen] = exists
     bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
@@ -413,4 +422,6 @@ def has_line_break(column: pa.Array, newline_only: bool = False) -> bool:
         return False
     ends = np.frombuffer(offsets, np.int32)[column.offset : column.offset + len(column) + 1]
     text = np.frombuffer(data, np.uint8)[ends[0] : ends[-1]]
+    if not len(text) or text.min() > 13:  # one fast pass settles the common case
+        return False
     return bool((text == 10).any() or (not newline_only and (text == 13).any()))

@@ -379,6 +379,13 @@ def scalar(value: Any, arrow_type: pa.DataType) -> pa.Scalar:
     return array([value], arrow_type)[0]
 
 
+def from_numpy(values: np.ndarray) -> pa.Array:
+    """A numpy array of numbers as an Arrow array (`pa.array` on numpy imports pandas)."""
+    values = np.ascontiguousarray(values)
+    arrow_type = pa.from_numpy_dtype(values.dtype)
+    return pa.Array.from_buffers(arrow_type, len(values), [None, pa.py_buffer(values)])
+
+
 def bools(mask: np.ndarray) -> pa.BooleanArray:
     """A numpy mask as an Arrow boolean array."""
     bits = pa.py_buffer(np.packbits(mask, bitorder="little"))

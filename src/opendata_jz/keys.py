@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .cells import ARROW_TYPES, Unsupported, numpy, scalar, true_mask
+from .cells import ARROW_TYPES, Unsupported, from_numpy, numpy, scalar, true_mask
 from .frictionless_checks import describe
 from .report import Issue
 
@@ -24,6 +24,10 @@ from .report import Issue
 Lookup = Callable[[dict], Any]
 #: Sorted key values are compared this many at a time.
 _SLICE = 1 << 16
+#: From this many values, texts are told apart by their fingerprints first.
+_FINGERPRINT_FROM = 1 << 12
+#: Mixes the parts of a fingerprint (odd, so multiplying by it loses nothing).
+_MIX = (np.uint64(0x9E3779B97F4A7C15), np.uint64(0xC2B2AE3D27D4EB4F), np.uint64(0x165667B19E3779F9))
 
 
 class KeyCheck:
@@ -172,7 +176,11 @@ def _repeats(columns: list[pa.Array], lines: np.ndarray, partial: bool = False):
     """
     if len(columns) == 1:
         # One column: rows with an empty cell are left out either way.
-        yield from _repeats_by_sorting(columns[0], lines)
+        column = columns[0]
+        if pa.types.is_string(column.type) and len(column) >= _FINGERPRINT_FROM:
+            yield from _repeats_of_text(column, lines)
+        else:
+            yield from _repeats_by_sorting(column, lines)
         return
     codes = []
     for column in columns:
@@ -202,6 +210,52 @@ def _repeats(columns: list[pa.Array], lines: np.ndarray, partial: bool = False):
         if key in previous:
             yield int(lines[index]), previous[key], int(index)
         previous[key] = int(lines[index])
+
+
+def _repeats_of_text(column: pa.Array | pa.ChunkedArray, lines: np.ndarray):
+    """`_repeats` of a text column without sorting the texts: each value's fingerprint (a
+    number made of its length and its first and last eight bytes) is sorted instead, which
+    is several times faster, and only the values whose fingerprint repeats (equal values,
+    and the rare different ones that share a fingerprint) are compared as texts."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    kept = np.flatnonzero(numpy(column.is_valid()))
+    prints = _fingerprints(column)[kept]
+    ordered = np.sort(prints)
+    shared = ordered[1:][ordered[1:] == ordered[:-1]]
+    if not len(shared):
+        return
+    shares = pc.is_in(from_numpy(prints), value_set=from_numpy(np.unique(shared)))
+    suspects = kept[true_mask(shares)]
+    found = _repeats_by_sorting(column.take(from_numpy(suspects)), lines[suspects])
+    for line, previous, index in found:
+        yield line, previous, int(suspects[index])
+
+
+def _fingerprints(column: pa.Array) -> np.ndarray:
+    """A number for each text that depends on nothing but the text (its byte length and its
+    first and last eight bytes), read straight from the text buffer, a slice at a time."""
+    _, offsets, data = column.buffers()
+    ends = np.frombuffer(offsets, np.int32)[column.offset : column.offset + len(column) + 1]
+    text = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    # Eight zero bytes on each side, so that every eight-byte window below is in bounds.
+    padded = np.zeros(int(ends[-1]) + 16, np.uint8)
+    padded[8 : 8 + int(ends[-1])] = text[: ends[-1]]
+    # Window i is the eight bytes from padded[i] as one little-endian number (no copy).
+    windows = np.ndarray((len(padded) - 7,), np.dtype("<u8"), padded, 0, (1,))
+    prints = np.empty(len(column), np.uint32)  # sorts faster than 64 bits; shared ones are rare
+    for start in range(0, len(column), _SLICE):
+        stop = min(start + _SLICE, len(column))
+        first, after = ends[start:stop], ends[start + 1 : stop + 1]
+        length = (after - first).astype(np.uint64)
+        short = length < 8
+        head = windows[first + 8]  # the first eight bytes, and what follows a short text
+        head[short] &= (np.uint64(1) << (length[short] * np.uint64(8))) - np.uint64(1)
+        tail = windows[after]  # the last eight bytes
+        tail[short] = 0
+        mixed = (head * _MIX[0]) ^ (tail * _MIX[1]) ^ (length * _MIX[2])
+        prints[start:stop] = mixed >> np.uint64(32)  # the best-mixed half
+    return prints
 
 
 def _repeats_by_sorting(column: pa.Array | pa.ChunkedArray, lines: np.ndarray):

@@ -1,0 +1,49 @@
+"""Repeated key values found by fingerprints are exactly those found by sorting the texts."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pyarrow as pa
+
+from opendata_jz.keys import _fingerprints, _repeats_by_sorting, _repeats_of_text
+
+
+def _column(values: list[str | None]) -> pa.Array:
+    # Sliced, so that the offsets do not start at zero, as in a batch of a larger read.
+    return pa.array(["offset", *values], pa.string()).slice(1)
+
+
+def test_fingerprints_depend_only_on_the_text() -> None:
+    texts = ["", "a", "abcdefg", "abcdefgh", "abcdefghi", "錦州市質量", "jz-std-0000001", "x" * 40]
+    first = _fingerprints(_column(texts))
+    again = _fingerprints(_column(list(reversed(texts))))
+    assert list(first) == list(reversed(again))
+
+
+def test_texts_sharing_a_fingerprint_are_not_repeats() -> None:
+    """Long texts with the same length, first and last eight bytes share a fingerprint but
+    differ in the middle: only the true repeats are reported, at their lines."""
+    middle = [f"{i:06d}" for i in range(5000)]
+    values = [f"prefix--{m}--suffix" for m in middle] + ["prefix--000007--suffix", None, ""]
+    column = _column(values)
+    assert len(set(_fingerprints(column).tolist())) == 2  # one shared by all long texts, ""
+    lines = np.arange(len(values)) + 2
+    found = list(_repeats_of_text(column, lines))
+    assert found == [(5002, 9, 5000)]
+    assert found == list(_repeats_by_sorting(column, lines))
+
+
+def test_repeats_of_text_match_sorting_on_random_texts() -> None:
+    rng = random.Random(20261128)
+    stems = ["", "a", "ab", "abcdefgh", "abcdefghi", "標準化", "jz-std-00000", "y" * 30]
+    values = [
+        None if rng.random() < 0.05 else rng.choice(stems) + str(rng.randrange(3000))
+        for _ in range(20_000)
+    ]
+    column = _column(values)
+    lines = np.arange(len(values)) * 2 + 2  # as if every record spanned two lines
+    expected = list(_repeats_by_sorting(column, lines))
+    assert expected, "the sample should repeat some values"
+    assert list(_repeats_of_text(column, lines)) == expected

@@ -47,3 +47,38 @@ def test_repeats_of_text_match_sorting_on_random_texts() -> None:
     expected = list(_repeats_by_sorting(column, lines))
     assert expected, "the sample should repeat some values"
     assert list(_repeats_of_text(column, lines)) == expected
+
+
+def test_a_foreign_key_target_is_read_once_by_the_engine(tmp_path, monkeypatch) -> None:
+    """A resource listed before the one its foreign key points to: the engine reads the
+    target first and checks the key against it, rather than reading it again through
+    frictionless."""
+    import json
+
+    from opendata_jz import validate
+    from opendata_jz.rows import EngineRun
+
+    (tmp_path / "facts.csv").write_text("id,source\n1,a\n2,b\n3,z\n", encoding="utf-8")
+    (tmp_path / "sources.csv").write_text("source\na\nb\n", encoding="utf-8")
+    facts = {
+        "fields": [{"name": "id", "type": "integer"}, {"name": "source", "type": "string"}],
+        "foreignKeys": [
+            {"fields": ["source"], "reference": {"resource": "sources", "fields": ["source"]}}
+        ],
+    }
+    sources = {"fields": [{"name": "source", "type": "string"}], "primaryKey": ["source"]}
+    descriptor = {
+        "name": "ordered",
+        "resources": [
+            {"name": "facts", "path": "facts.csv", "schema": facts},
+            {"name": "sources", "path": "sources.csv", "schema": sources},
+        ],
+    }
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+
+    def read_again(*_: object) -> None:
+        raise AssertionError("the target was read again through frictionless")
+
+    monkeypatch.setattr(EngineRun, "_read_with_frictionless", read_again)
+    report = validate(tmp_path / "datapackage.json")
+    assert [(i.line, i.field, i.code) for i in report.issues] == [(4, "source", "foreign-key")]

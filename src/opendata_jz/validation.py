@@ -4,6 +4,7 @@ nothing into the package."""
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from .extension import extension_issues
 from .package import OpenedPackage, open_package
@@ -48,7 +49,27 @@ def check_rows(
     from .rows import EngineRun
 
     run = EngineRun(package, frictionless_package)
-    for fresource in frictionless_package.resources:
+    for fresource in _targets_first(frictionless_package.resources):
         found = run.try_scan(fresource)
         issues.extend(found if found is not None else resource_issues(package, fresource))
     return issues, run.chunked, frozenset(run.scans)
+
+
+def _targets_first(resources: list) -> list:
+    """The resources, each after those its foreign keys point to (where keys do not loop),
+    so that the engine has read a key's target before it checks the key."""
+    by_name = {r.name: r for r in resources}
+    ordered: dict[str, Any] = {}
+
+    def place(resource: Any, seen: frozenset[str]) -> None:
+        if resource.name in ordered or resource.name in seen:
+            return
+        for key in resource.schema.foreign_keys if resource.schema else []:
+            target = by_name.get(key["reference"].get("resource"))
+            if target is not None:
+                place(target, seen | {resource.name})
+        ordered[resource.name] = resource
+
+    for resource in resources:
+        place(resource, frozenset())
+    return list(ordered.values())

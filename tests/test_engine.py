@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import importlib.util
 import json
 import re
@@ -15,7 +16,7 @@ from opendata_jz.validation import check_rows
 
 from conftest import ROOT
 
-GENERATOR = ROOT.parent / "shared" / "bench" / "gen_metrics.py"
+WORKLOAD = ROOT / "bench" / "workload.py"
 #: Codes of our own stricter rules, which frictionless does not check.
 OWN_CODES = {
     "non-ascii-digits",
@@ -25,24 +26,41 @@ OWN_CODES = {
 }
 
 
+def record_starts(path: Path) -> list[int]:
+    """The physical line where each CSV record starts (header = 1), read by Python's csv."""
+    starts, line = [], 1
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.reader(handle)
+        for _ in reader:
+            starts.append(line)
+            line = reader.line_num + 1
+    return starts
+
+
 def frictionless_pairs(package: Path) -> set[tuple]:
-    """frictionless's (resource, line, field) errors, a primary key named on its first field."""
+    """frictionless's (resource, line, field) errors, each row number mapped to the physical
+    line its row starts on. A primary-key error is named on the key's first field, and left
+    out on a blank row, whose key is empty because the whole row is."""
     from frictionless import Package
 
     descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
-    keys = {
-        r["name"]: (r.get("schema", {}).get("primaryKey") or [None])
-        for r in descriptor["resources"]
-    }
+    resources = {r["name"]: r for r in descriptor["resources"]}
     report = Package(str(package / "datapackage.json")).validate(limit_errors=10**9)
     pairs = set()
     for task in report.tasks:
-        for error in task.errors:
-            data = error.to_dict()
+        resource = resources[task.name]
+        key = resource.get("schema", {}).get("primaryKey") or [None]
+        errors = [error.to_dict() for error in task.errors]
+        starts = record_starts(package / resource["path"]) if errors else []
+        blank = {data.get("rowNumber") for data in errors if data["type"] == "blank-row"}
+        for data in errors:
+            row = data.get("rowNumber")
             field = data.get("fieldName") or (data.get("fieldNames") or [None])[0]
             if data["type"] == "primary-key":
-                field = keys[task.name][0]
-            pairs.add((task.name, data.get("rowNumber"), field))
+                if row in blank:
+                    continue
+                field = key[0]
+            pairs.add((task.name, starts[row - 1] if row else None, field or None))
     return pairs
 
 
@@ -56,10 +74,8 @@ def engine_read(package: Path) -> frozenset[str]:
         return check_rows(opened)[2]
 
 
-def _generator():
-    if not GENERATOR.is_file():
-        pytest.skip(f"the workload generator is not at {GENERATOR}")
-    spec = importlib.util.spec_from_file_location("gen_metrics", GENERATOR)
+def _workload():
+    spec = importlib.util.spec_from_file_location("workload", WORKLOAD)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -67,16 +83,20 @@ def _generator():
 
 @pytest.mark.parametrize("seed", [7, 11, 2024])
 def test_generated_invalid_package_matches_frictionless(tmp_path: Path, seed: int) -> None:
-    """On a generated 10k-row invalid package, the engine reads it and finds frictionless's
-    errors, no more and no fewer."""
-    gen = _generator()
-    columns = gen.build(10_000, seed=seed)
-    bad, _, rows = gen.corrupt(columns, 10_000, seed=seed)
-    gen.write(str(tmp_path), bad)
+    """On a generated 10k-row package holding every kind of fault the engine reads, the
+    engine finds frictionless's errors, no more and no fewer, each where truth.json puts it."""
+    workload = _workload()
+    table, faults = workload.corrupt(workload.build(10_000, seed), seed)
+    workload.write_package(tmp_path, table, faults)
     assert engine_read(tmp_path) == {"metrics", "sources"}
     ours, theirs = our_pairs(tmp_path), frictionless_pairs(tmp_path)
     assert ours == theirs
-    assert {line for _, line, _ in ours} == {line for kind in rows.values() for line in kind}
+    truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))["faults"]
+    assert {f["kind"] for f in truth} == set(workload.DEFAULT_KINDS)
+    expected = {("metrics", f["line"], f["field"]) for f in truth if f["expected"]}
+    assert expected == ours  # each fault frictionless reports, and nothing else
+    reported = {(i.line, i.field, i.code) for i in validate(tmp_path).errors}
+    assert all((f["line"], f["field"], f["expected"]) in reported for f in truth if f["expected"])
 
 
 def _package(tmp_path: Path, text: str | bytes, fields: list[dict], **schema) -> Path:

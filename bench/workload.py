@@ -12,8 +12,8 @@ the cell: a tricky but valid cell). Where frictionless also reports a primary-ke
 the row (a repeated or empty id, a blank row), `expected` names the other error.
 
 A row holds at most one fault, and the kinds take turns down the file. `--faults all`, the
-default, is every kind that keeps the package on opendata-jz's fast path; ragged rows and
-numbers Arrow cannot hold are offered by name only (see --list-faults).
+default, is every kind that keeps the package on opendata-jz's fast path; ragged rows are
+offered by name only (see --list-faults).
 
 The same rows, seed, kinds and rate give the same bytes. A size already written with the
 same parameters (recorded in DIR/<rows>/workload.json) is not written again. Import the
@@ -393,16 +393,17 @@ FAULTS: dict[str, Fault] = {
         lambda r: {"source_id": r.pick(f"{r['source_id']} ", f" {r['source_id']}")},
         "a source id with a space around it",
     ),
-    # Off the engine's fast path: opendata-jz leaves these packages to frictionless.
+    # Numbers Arrow cannot hold: frictionless's verdict, taken cell by cell.
     "number_nan": Fault(
-        "value", "constraint-error", lambda r: {"value": r.pick("NaN", "nan")}, "NaN", fast=False
+        "value", "constraint-error", lambda r: {"value": r.pick("NaN", "nan")}, "NaN"
     ),
     "number_infinite": Fault(
-        "value", None, lambda r: {"value": r.pick("Infinity", "inf")}, "Infinity", fast=False
+        "value", None, lambda r: {"value": r.pick("Infinity", "inf")}, "Infinity"
     ),
     "number_long": Fault(
-        "value", None, lambda r: {"value": "12345678901234567890"}, "a 20-digit number", fast=False
+        "value", None, lambda r: {"value": "12345678901234567890"}, "a 20-digit number"
     ),
+    # Off the engine's fast path: opendata-jz leaves these packages to frictionless.
     "missing_cell": Fault(
         "quote", "missing-cell", lambda r: {"quote": None}, "a row one cell short", fast=False
     ),

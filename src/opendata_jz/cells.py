@@ -62,8 +62,10 @@ class Checked:
 class FieldCheck:
     """Checks one field of a resource, batch after batch, as frictionless would."""
 
-    def __init__(self, field: Any, resource: dict, path: str) -> None:
+    def __init__(self, field: Any, resource: dict, path: str, keyed: bool = True) -> None:
+        """`keyed`: whether the cast values are needed (by a key check) or only verdicts."""
         self.field = field
+        self.keyed = keyed
         self.name = str(field.name)
         self.kind = str(field.type)
         self.resource = resource
@@ -262,15 +264,23 @@ class FieldCheck:
         return pc.replace_with_mask(values, bools(patched), array(patches, self.arrow_type))
 
     def _arrow_value(self, value: Any) -> Any:
+        """A value frictionless read, as Arrow holds it. One Arrow cannot hold exactly (NaN,
+        a 20-digit number) is left out where no key compares it (the verdict on its cell is
+        frictionless's already); a key must hand the resource back to frictionless."""
         if value is None or self.arrow_type is None:
             return None
         if self.kind == "number":
             if not value.is_finite() or len(value.normalize().as_tuple().digits) > 15:
-                raise Unsupported(f"{self.name!r} holds a number Arrow cannot hold exactly")
+                return self._inexact(f"{self.name!r} holds a number Arrow cannot hold exactly")
             return float(value) + 0.0
         if self.kind == "integer" and not -(2**63) <= value < 2**63:
-            raise Unsupported(f"{self.name!r} holds an integer beyond int64")
+            return self._inexact(f"{self.name!r} holds an integer beyond int64")
         return value
+
+    def _inexact(self, reason: str) -> None:
+        if self.keyed:
+            raise Unsupported(reason)
+        return None
 
     def _constraint_issue(self, name: str, cell: Any, line: int) -> Issue:
         note = f'constraint "{name}" is "{self.constraints[name]}"'

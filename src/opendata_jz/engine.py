@@ -105,8 +105,9 @@ def scan(
     """
     shown = str(resource.get("path"))
     schema = fresource.schema
-    fields = [FieldCheck(field, resource, shown) for field in schema.fields]
     keys = KeyCheck(schema, resource, shown)
+    keyed = set(keys.names)
+    fields = [FieldCheck(f, resource, shown, str(f.name) in keyed) for f in schema.fields]
     delimiter = control.delimiter if control is not None else ","
     source = _FileFacts(path, resource.get("hash"))
     names = [f.name for f in fields]

@@ -46,11 +46,13 @@ class _Loaded:
     raw: pd.DataFrame
     typed: pd.DataFrame
     invalid: dict[str, pd.Series]
+    inexact: dict[str, pd.Series]
 
     @classmethod
     def cast(cls, resource: dict, path: str, table: StringTable) -> _Loaded:
         typed = table.frame.copy()
         invalid: dict[str, pd.Series] = {}
+        inexact: dict[str, pd.Series] = {}
         for field in fields_of(resource):
             if field.get("type", "string") not in CAST_TYPES:
                 continue
@@ -58,7 +60,9 @@ class _Loaded:
             cast = cast_column(table.frame[name], field, missing_values(resource, field))
             typed[name] = cast.values
             invalid[name] = cast.invalid
-        return cls(resource, path, table.lines, table.frame, typed, invalid)
+            if cast.inexact is not None and cast.inexact.any():
+                inexact[name] = cast.inexact
+        return cls(resource, path, table.lines, table.frame, typed, invalid, inexact)
 
 
 def check_with_pandera(package: OpenedPackage, skip: frozenset[str] = frozenset()) -> list[Issue]:
@@ -248,6 +252,9 @@ def _failure_issues(name: str, item: _Loaded, schema, rules: list[Rule], cases) 
             invalid = item.invalid.get(column)
             if invalid is not None and bool(invalid.iloc[index]):
                 continue  # already a type error
+            inexact = item.inexact.get(column)
+            if inexact is not None and bool(inexact.iloc[index]):
+                continue  # a float cannot judge it: frictionless's layer does
             issue = _constraint_issue(name, item, schema, column, check, case, index)
         issues.setdefault((issue.line, issue.field, issue.code), issue)
     return list(issues.values())

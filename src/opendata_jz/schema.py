@@ -120,6 +120,9 @@ class Cast:
     values: pd.Series
     invalid: pd.Series
     missing: pd.Series
+    #: Cells whose value the cast type holds only approximately (a number of more than 15
+    #: significant digits, NaN): comparing them is left to frictionless's Decimals.
+    inexact: pd.Series | None = None
 
 
 def cast_column(raw: pd.Series, field: dict, missing: list[str]) -> Cast:
@@ -140,6 +143,7 @@ def cast_column(raw: pd.Series, field: dict, missing: list[str]) -> Cast:
         cleaned = text.where(ok).str.strip().str.replace("_", "", regex=False)
         values = _floats_keeping_nan(_ascii_digits(cleaned))
         ok &= values.notna()
+        inexact = _inexact_numbers(_ascii_digits(cleaned)) & ok
     elif kind == "boolean":
         true = [str(v) for v in field.get("trueValues", DEFAULT_TRUE)]
         false = [str(v) for v in field.get("falseValues", DEFAULT_FALSE)]
@@ -158,7 +162,16 @@ def cast_column(raw: pd.Series, field: dict, missing: list[str]) -> Cast:
     else:
         return _uncast(raw, is_missing)
     invalid = ~is_missing & ~ok
-    return Cast(values.where(~invalid), invalid, is_missing)
+    return Cast(values.where(~invalid), invalid, is_missing, inexact if kind == "number" else None)
+
+
+def _inexact_numbers(text: pd.Series) -> pd.Series:
+    """Numbers a float may not tell apart, nor order, as frictionless's Decimals do: more
+    than 15 significant digits, or NaN."""
+    mantissa = text.str.replace(r"[eE].*$", "", regex=True).str.replace(r"[^0-9]", "", regex=True)
+    digits = mantissa.str.lstrip("0").str.rstrip("0").str.len()
+    not_a_number = text.str.lower().str.contains("nan", regex=False)
+    return ((digits > 15) | not_a_number).fillna(False).astype(bool)
 
 
 def _floats_keeping_nan(text: pd.Series) -> pd.Series:

@@ -67,14 +67,20 @@ def frictionless_errors(package: Path) -> tuple[set[tuple], set[tuple], int]:
     (primary-key errors kept), and how many errors it reported."""
     from frictionless import Package
 
+    report = Package(str(package / "datapackage.json")).validate(limit_errors=10**9)
+    return errors_of(package, report.to_dict())
+
+
+def errors_of(package: Path, report: dict) -> tuple[set[tuple], set[tuple], int]:
+    """`frictionless_errors` of a frictionless report as a dict (`report.to_dict()`, or what
+    `frictionless validate --json` prints)."""
     descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
     resources = {r["name"]: r for r in descriptor["resources"]}
-    report = Package(str(package / "datapackage.json")).validate(limit_errors=10**9)
     pairs, typed, count = set(), set(), 0
-    for task in report.tasks:
-        resource = resources[task.name]
+    for task in report["tasks"]:
+        resource = resources[task["name"]]
         key = resource.get("schema", {}).get("primaryKey") or [None]
-        errors = [error.to_dict() for error in task.errors]
+        errors = task["errors"]
         count += len(errors)
         starts = record_starts(package / resource["path"]) if errors else []
         blank = {e.get("rowNumber") for e in errors if e["type"] == "blank-row"}
@@ -85,10 +91,10 @@ def frictionless_errors(package: Path) -> tuple[set[tuple], set[tuple], int]:
                 field = key[0]
             else:
                 field = error.get("fieldName") or (error.get("fieldNames") or [None])[0] or None
-            typed.add((task.name, line, field, error["type"]))
+            typed.add((task["name"], line, field, error["type"]))
             if error["type"] == "primary-key" and row in blank:
                 continue  # the key of a blank row is empty because the row is
-            pairs.add((task.name, line, field))
+            pairs.add((task["name"], line, field))
     return pairs, typed, count
 
 

@@ -1,19 +1,29 @@
 """Validate large generated packages with frictionless and with opendata-jz, side by side.
 
-    python bench/validate_large.py --rows 1000000 [--rows 5000000] [--out DIR]
+    python bench/validate_large.py [--rows 1000000] [--rows 5000000] [--seed 1]
+        [--faults all] [--repeat 3] [--frictionless-max 1000000] [--out DIR]
 
-Workloads come from ../shared/bench/gen_metrics.py (a metrics package of about 240 bytes a row,
-valid and invalid variants). For each size it prints wall time, rows/s and peak RSS of each
-tool as a whole process, their ratios, peak memory against the CSV's size, and whether the
-two report the same (line, field) errors on the invalid variant. frictionless is run only up
-to --frictionless-max rows; above that its time is extrapolated from the largest size it ran
-(it streams at a steady rate), and the output says so.
+Workloads are made by bench/workload.py (a metrics package of about 240 bytes a row with
+Chinese text; a valid variant and an invalid one with faults of every kind in about one row
+in a thousand). Each tool runs as a whole process, as a user runs it: `frictionless validate
+--json --limit-errors 1000000000` and `opendata-jz validate --format json`. For each size and
+variant it prints the median wall time of --repeat runs (frictionless: --frictionless-repeat
+runs), rows per second, peak RSS against the CSV's size, the ratio of the medians, and, on
+the invalid variant, whether both report the same (resource, line, field) errors (compared
+as bench/parity.py compares them).
+
+frictionless streams at a steady rate, so above --frictionless-max rows it is not run: its
+time is carried over from its rate on the largest size it ran, and the output says so.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
+import os
+import platform
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -21,76 +31,62 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GENERATOR = ROOT.parent / "shared" / "bench" / "gen_metrics.py"
 BIN = Path(sys.executable).parent
-OWN_CODES = {
-    "non-ascii-digits",
-    "non-finite-number",
-    "missing-value-literal",
-    "spreadsheet-formula",
-}
 
 
-def run_measured(command: list[str]) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS in MiB (from /usr/bin/time, if present) and stdout."""
-    timer = Path("/usr/bin/time")
-    if not timer.exists():
+def load(name: str):
+    """A module of bench/, imported from its path."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run_measured(command: list[str]) -> tuple[float, float, bytes]:
+    """Wall seconds, peak RSS in MiB of the process, and what it printed."""
+    with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
-        done = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        return time.perf_counter() - start, float("nan"), done.stdout.decode("utf-8")
-    with tempfile.NamedTemporaryFile("r", suffix=".time") as report:
-        start = time.perf_counter()
-        done = subprocess.run(
-            [str(timer), "-f", "%M", "-o", report.name, *command],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            check=False,
-        )
+        process = subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
         wall = time.perf_counter() - start
-        lines = [x for x in Path(report.name).read_text().split() if x.isdigit()]
-        peak = int(lines[-1]) / 1024 if lines else float("nan")
-    return wall, peak, done.stdout.decode("utf-8")
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        printed = out.read()
+    if process.returncode not in (0, 1):
+        sys.exit(f"{command[0]} could not run (exit {process.returncode}): {' '.join(command)}")
+    # ru_maxrss is in KiB on Linux and in bytes on macOS.
+    peak = usage.ru_maxrss / (2**20 if sys.platform == "darwin" else 2**10)
+    return wall, peak, printed
 
 
-def generate(rows: int, out: Path) -> Path:
-    base = out / str(rows)
-    if not (base / "invalid" / "metrics.csv").is_file():
-        if not GENERATOR.is_file():
-            sys.exit(f"the workload generator is missing: {GENERATOR}")
-        subprocess.run(
-            [sys.executable, str(GENERATOR), "--out", str(out), str(rows)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    return base
+def measured(command: list[str], repeat: int) -> tuple[float, float, bytes]:
+    """The median wall time of `repeat` runs, the largest peak RSS, the last output."""
+    runs = [run_measured(command) for _ in range(repeat)]
+    return statistics.median(r[0] for r in runs), max(r[1] for r in runs), runs[-1][2]
 
 
-def frictionless_pairs(text: str) -> set[tuple]:
-    report = json.loads(text)
-    pairs = set()
-    for task in report["tasks"]:
-        for error in task["errors"]:
-            field = error.get("fieldName") or (error.get("fieldNames") or [None])[0]
-            if error["type"] == "primary-key":
-                field = "metric_id" if task["name"] == "metrics" else "source_id"
-            pairs.add((task["name"], error.get("rowNumber"), field))
-    return pairs
-
-
-def our_pairs(text: str) -> set[tuple]:
-    issues = json.loads(text)["issues"]
-    return {
-        (i["resource"], i["line"], i["field"])
-        for i in issues
-        if i["severity"] == "error" and i["code"] not in OWN_CODES
-    }
+def generate(args: argparse.Namespace, rows: int) -> Path:
+    """The workload of this size, made by bench/workload.py in a process of its own: this
+    one stays small, since a child's peak RSS as the kernel reports it starts from its
+    parent's (the memory it forked from)."""
+    command = [sys.executable, str(ROOT / "bench" / "workload.py"), "--rows", str(rows)]
+    command += ["--seed", str(args.seed), "--faults", args.faults, "--out", str(args.out)]
+    command += ["--fault-rate", str(args.fault_rate)]
+    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    return args.out / str(rows)
 
 
 def main() -> None:
+    parity = load("parity")
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="rows (repeatable)")
-    parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "odjz-bench")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--faults", default="all", help="fault kinds, as bench/workload.py")
+    parser.add_argument("--fault-rate", type=float, default=0.001)
+    parser.add_argument("--repeat", type=int, default=3, help="opendata-jz runs per package")
+    parser.add_argument("--frictionless-repeat", type=int, default=1)
     parser.add_argument("--frictionless-max", type=int, default=1_000_000)
+    parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "odjz-bench")
     parser.add_argument(
         "--skip-frictionless",
         action="store_true",
@@ -98,39 +94,35 @@ def main() -> None:
     )
     args = parser.parse_args()
     sizes = args.rows or [1_000_000]
-    frictionless_rate: float | None = None
+    print(
+        f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
+        f"seed {args.seed}; opendata-jz median of {args.repeat}, "
+        f"frictionless median of {args.frictionless_repeat}"
+    )
     print(
         f"{'rows':>9} {'variant':8} {'tool':13} {'wall s':>8} {'rows/s':>10} "
         f"{'peak MiB':>9} {'peak/CSV':>8}"
     )
+    frictionless_rate: float | None = None
     for rows in sizes:
-        base = generate(rows, args.out)
+        base = generate(args, rows)
         for variant in ("valid", "invalid"):
             package = base / variant
             csv_mib = (package / "metrics.csv").stat().st_size / 2**20
-            ours = run_measured(
-                [str(BIN / "opendata-jz"), "validate", str(package), "--format", "json"]
+            ours = measured(
+                [str(BIN / "opendata-jz"), "validate", str(package), "--format", "json"],
+                args.repeat,
             )
             if args.skip_frictionless:
-                theirs = (float("nan"), float("nan"), "")
-                label = "frictionless-"
+                theirs, label = (float("nan"), float("nan"), b""), "frictionless-"
             elif rows <= args.frictionless_max:
-                theirs = run_measured(
-                    [
-                        str(BIN / "frictionless"),
-                        "validate",
-                        str(package / "datapackage.json"),
-                        "--json",
-                        "--limit-errors",
-                        str(10**9),
-                    ]
-                )
-                frictionless_rate = rows / theirs[0]
-                label = "frictionless"
+                command = [str(BIN / "frictionless"), "validate", str(package / "datapackage.json")]
+                command += ["--json", "--limit-errors", str(10**9)]
+                theirs = measured(command, args.frictionless_repeat)
+                frictionless_rate, label = rows / theirs[0], "frictionless"
             else:
                 estimate = rows / frictionless_rate if frictionless_rate else float("nan")
-                theirs = (estimate, float("nan"), "")
-                label = "frictionless*"
+                theirs, label = (estimate, float("nan"), b""), "frictionless*"
             for name, (wall, peak, _) in ((label, theirs), ("opendata-jz", ours)):
                 print(
                     f"{rows:>9} {variant:8} {name:13} {wall:8.2f} {rows / wall:10.0f} "
@@ -141,14 +133,21 @@ def main() -> None:
                 f"(CSV {csv_mib:.0f} MiB)"
             )
             if variant == "invalid" and theirs[2]:
-                mine, reference = our_pairs(ours[2]), frictionless_pairs(theirs[2])
+                report = json.loads(theirs[2])
+                reference = parity.errors_of(package, report)[0]
+                issues = json.loads(ours[2])["issues"]
+                mine = {
+                    (i["resource"], i["line"], i["field"])
+                    for i in issues
+                    if i["severity"] == "error" and i["code"] not in parity.OWN_CODES
+                }
                 verdict = "same" if mine == reference else "DIFFERENT"
                 print(
                     f"{'':>9} parity: {verdict} ({len(reference)} frictionless errors, "
                     f"{len(mine - reference)} extra, {len(reference - mine)} missing)"
                 )
     if not args.skip_frictionless and any(rows > args.frictionless_max for rows in sizes):
-        print("* frictionless extrapolated from its rate on the largest size it ran")
+        print("* frictionless carried over from its rate on the largest size it ran")
 
 
 if __name__ == "__main__":

@@ -82,3 +82,14 @@ def test_a_foreign_key_target_is_read_once_by_the_engine(tmp_path, monkeypatch) 
     monkeypatch.setattr(EngineRun, "_read_with_frictionless", read_again)
     report = validate(tmp_path / "datapackage.json")
     assert [(i.line, i.field, i.code) for i in report.issues] == [(4, "source", "foreign-key")]
+
+
+def test_line_breaks_per_cell_count_crlf_once_and_stay_in_their_cell() -> None:
+    """A cell's line breaks as Python's str.splitlines counts `\\n`, `\\r\\n` and `\\r`; a `\\r`
+    ending one cell and a `\\n` starting the next are two breaks, one in each."""
+    from opendata_jz.engine import _line_breaks
+
+    cells = ["a\r\nb", "a\rb", "\r", "\n", "x\r", "\ny", "", "plain", "\r\n\r\n", "\n\r", "錦\n州"]
+    column = _column(cells * 3)
+    expected = [len(c.replace("\r\n", "\n").replace("\r", "\n").split("\n")) - 1 for c in cells]
+    assert list(_line_breaks(column)) == expected * 3

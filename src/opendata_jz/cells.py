@@ -154,14 +154,18 @@ class FieldCheck:
         failed = {name: np.zeros(len(raw), dtype=bool) for name in self._constraint_names()}
         if plain.any():
             self._constrain(raw, values, plain, failed)
-        slow = np.flatnonzero(present & ~plain & ~blank)
-        if len(slow):
+        unread = present & ~plain & ~blank  # cells neither missing nor cast by Arrow
+        if unread.any():
+            slow = np.flatnonzero(unread)
             values = self._read_slowly(raw, values, slow, invalid, issues, lines)
         if self.constraints.get("required"):
-            failed["required"] = missing.copy()
+            failed["required"] = missing
         for name, mask in failed.items():
-            for index in np.flatnonzero(mask & ~blank):
-                issues.append(self._constraint_issue(name, raw[index].as_py(), lines[index]))
+            broken = mask & ~blank
+            if broken.any():
+                for index in np.flatnonzero(broken):
+                    cell = raw[index].as_py()
+                    issues.append(self._constraint_issue(name, cell, lines[index]))
         settled = plain if self.kind != "string" else np.zeros(len(raw), dtype=bool)
         return Checked(values, missing, invalid, settled), issues
 

@@ -327,7 +327,10 @@ def _plain_dates(raw: pa.Array, present: np.ndarray) -> tuple[np.ndarray, pa.Arr
         chars = text[starts[0] : starts[-1]].reshape(-1, 10)
     else:
         chosen = np.flatnonzero(plain)
-        chars = text[starts[chosen][:, None] + np.arange(10)]
+        # Row i of the windows is the ten bytes from text[i] (a view: nothing is copied
+        # until the chosen rows are taken).
+        windows = np.ndarray((max(len(text) - 9, 0), 10), np.uint8, text, 0, (1, 1))
+        chars = windows[starts[chosen]]
     digits = chars[:, _DIGITS] - np.uint8(48)  # a byte that is no digit wraps past 9
     ok = (digits <= 9).all(axis=1) & (digits[:, 0] > 0)
     ok &= (chars[:, 4] == 45) & (chars[:, 7] == 45)  # "-"

@@ -1,8 +1,11 @@
-"""Repeated key values found by fingerprints are exactly those found by sorting the texts."""
+"""The engine's parts: repeated keys found by fingerprints, line breaks per cell, the order
+resources are read in, and the progress bar."""
 
 from __future__ import annotations
 
+import json
 import random
+import sys
 
 import numpy as np
 import pyarrow as pa
@@ -53,8 +56,6 @@ def test_a_foreign_key_target_is_read_once_by_the_engine(tmp_path, monkeypatch) 
     """A resource listed before the one its foreign key points to: the engine reads the
     target first and checks the key against it, rather than reading it again through
     frictionless."""
-    import json
-
     from opendata_jz import validate
     from opendata_jz.rows import EngineRun
 
@@ -93,3 +94,29 @@ def test_line_breaks_per_cell_count_crlf_once_and_stay_in_their_cell() -> None:
     column = _column(cells * 3)
     expected = [len(c.replace("\r\n", "\n").replace("\r", "\n").split("\n")) - 1 for c in cells]
     assert list(_line_breaks(column)) == expected * 3
+
+
+def test_a_progress_bar_is_drawn_on_a_terminal_while_the_engine_reads(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    """On a terminal, reading a large resource draws a bar on stderr and clears it after;
+    off a terminal nothing is drawn."""
+    from opendata_jz import progress, validate
+
+    rows = "".join(f"{i},{'x' * 40}\n" for i in range(5000))
+    (tmp_path / "t.csv").write_text("id,t\n" + rows, encoding="utf-8")
+    fields = [{"name": "id", "type": "integer"}, {"name": "t", "type": "string"}]
+    descriptor = {
+        "name": "p",
+        "resources": [{"name": "t", "path": "t.csv", "schema": {"fields": fields}}],
+    }
+    import json
+
+    (tmp_path / "datapackage.json").write_text(json.dumps(descriptor), encoding="utf-8")
+    monkeypatch.setattr(progress, "MIN_BYTES", 1)
+    assert validate(tmp_path).valid
+    assert capsys.readouterr().err == ""
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert validate(tmp_path).valid
+    drawn = capsys.readouterr().err
+    assert "t.csv [" in drawn and "%" in drawn and drawn.endswith("\r")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import importlib.util
 import json
 import re
@@ -16,52 +15,24 @@ from opendata_jz.validation import check_rows
 
 from conftest import ROOT
 
-WORKLOAD = ROOT / "bench" / "workload.py"
+
+def _bench(name: str):
+    """A module of bench/ (the workload generator, the parity comparison), from its path."""
+    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+PARITY = _bench("parity")
 #: Codes of our own stricter rules, which frictionless does not check.
-OWN_CODES = {
-    "non-ascii-digits",
-    "non-finite-number",
-    "missing-value-literal",
-    "spreadsheet-formula",
-}
-
-
-def record_starts(path: Path) -> list[int]:
-    """The physical line where each CSV record starts (header = 1), read by Python's csv."""
-    starts, line = [], 1
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        for _ in reader:
-            starts.append(line)
-            line = reader.line_num + 1
-    return starts
+OWN_CODES = PARITY.OWN_CODES
 
 
 def frictionless_pairs(package: Path) -> set[tuple]:
     """frictionless's (resource, line, field) errors, each row number mapped to the physical
-    line its row starts on. A primary-key error is named on the key's first field, and left
-    out on a blank row, whose key is empty because the whole row is."""
-    from frictionless import Package
-
-    descriptor = json.loads((package / "datapackage.json").read_text(encoding="utf-8"))
-    resources = {r["name"]: r for r in descriptor["resources"]}
-    report = Package(str(package / "datapackage.json")).validate(limit_errors=10**9)
-    pairs = set()
-    for task in report.tasks:
-        resource = resources[task.name]
-        key = resource.get("schema", {}).get("primaryKey") or [None]
-        errors = [error.to_dict() for error in task.errors]
-        starts = record_starts(package / resource["path"]) if errors else []
-        blank = {data.get("rowNumber") for data in errors if data["type"] == "blank-row"}
-        for data in errors:
-            row = data.get("rowNumber")
-            field = data.get("fieldName") or (data.get("fieldNames") or [None])[0]
-            if data["type"] == "primary-key":
-                if row in blank:
-                    continue
-                field = key[0]
-            pairs.add((task.name, starts[row - 1] if row else None, field or None))
-    return pairs
+    line its row starts on, compared as bench/parity.py compares them."""
+    return PARITY.frictionless_errors(package)[0]
 
 
 def our_pairs(package: Path) -> set[tuple]:
@@ -74,18 +45,11 @@ def engine_read(package: Path) -> frozenset[str]:
         return check_rows(opened)[2]
 
 
-def _workload():
-    spec = importlib.util.spec_from_file_location("workload", WORKLOAD)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("seed", [7, 11, 2024])
 def test_generated_invalid_package_matches_frictionless(tmp_path: Path, seed: int) -> None:
     """On a generated 10k-row package holding every kind of fault the engine reads, the
     engine finds frictionless's errors, no more and no fewer, each where truth.json puts it."""
-    workload = _workload()
+    workload = _bench("workload")
     table, faults = workload.corrupt(workload.build(10_000, seed), seed)
     workload.write_package(tmp_path, table, faults)
     assert engine_read(tmp_path) == {"metrics", "sources"}

@@ -5,7 +5,7 @@
 
 For each size it writes DIR/<rows>/valid/ and DIR/<rows>/invalid/, each a package of
 datapackage.json, metrics.csv (nine columns, about 240 bytes a row, Chinese text) and
-sources.csv (20 rows). The invalid variant's truth.json lists every fault in it: its kind,
+sources.csv (20 rows), their sizes and SHA-256 hashes declared. The invalid variant's truth.json lists every fault in it: its kind,
 the physical CSV line its row starts on (the header is line 1), frictionless's row number
 for it, the field, and the error type frictionless reports (null where frictionless accepts
 the cell: a tricky but valid cell). Where frictionless also reports a primary-key error on
@@ -23,6 +23,7 @@ module to build tables in memory: `build`, `corrupt`, `write_package`, `generate
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import re
 import sys
@@ -39,7 +40,7 @@ import pyarrow.compute as pc
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Raised whenever the same parameters would give different bytes.
-FORMAT = 1
+FORMAT = 2
 #: Rows held in one record batch, and so in one block of CSV text built at a time.
 BLOCK = 1 << 18
 #: The id's seven digits bound the rows a package can have.
@@ -575,7 +576,11 @@ def write_package(directory: Path | str, table: pa.Table, faults: list[dict] | N
     lines = {f["row"] - 2: f["kind"] for f in faults or [] if f["kind"] in _LINE_FAULTS}
     _write_csv(directory / "metrics.csv", table, lines)
     (directory / "sources.csv").write_text(sources_csv(), encoding="utf-8", newline="\n")
-    text = json.dumps(descriptor(), ensure_ascii=False, indent=2) + "\n"
+    package = descriptor()
+    for resource in package["resources"]:
+        # Declared, so that validation checks every file's size and SHA-256 as well.
+        resource["bytes"], resource["hash"] = _file_facts(directory / resource["path"])
+    text = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
     (directory / "datapackage.json").write_text(text, encoding="utf-8", newline="\n")
     truth = directory / "truth.json"
     if faults is None:
@@ -584,6 +589,15 @@ def write_package(directory: Path | str, table: pa.Table, faults: list[dict] | N
         text = json.dumps({"faults": faults}, ensure_ascii=False, indent=1) + "\n"
         truth.write_text(text, encoding="utf-8", newline="\n")
     return directory
+
+
+def _file_facts(path: Path) -> tuple[int, str]:
+    """A file's size and its SHA-256, as a descriptor declares them."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 22):
+            digest.update(chunk)
+    return path.stat().st_size, f"sha256:{digest.hexdigest()}"
 
 
 def generate(

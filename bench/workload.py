@@ -8,8 +8,9 @@ datapackage.json, metrics.csv (nine columns, about 240 bytes a row, Chinese text
 sources.csv (20 rows), their sizes and SHA-256 hashes declared. The invalid variant's
 truth.json lists every fault in it: its kind, the physical CSV line its row starts on (the
 header is line 1), frictionless's row number for it, the field, and the error type
-frictionless reports (null where frictionless accepts the cell: a tricky but valid cell). Where frictionless also reports a primary-key error on
-the row (a repeated or empty id, a blank row), `expected` names the other error.
+frictionless reports (null where frictionless accepts the cell: a tricky but valid cell).
+Where frictionless also reports a primary-key error on the row (a repeated or empty id, a
+blank row), `expected` names the other error.
 
 A row holds at most one fault, and the kinds take turns down the file. `--faults all`, the
 default, is every kind that keeps the package on opendata-jz's fast path; ragged rows are

@@ -115,9 +115,28 @@ CASES = {
         "id,v\n1,NaN\n2,12345678901234567890\n3,-inf\n4,1\n5,Infinity\n",
         [ID, {"name": "v", "type": "number", "constraints": {"minimum": 0}}],
     ),
-    "booleans and years go cell by cell": (
-        "id,b,y\n1,true,2020\n2,yes,20x0\n3,0,1999\n",
+    "booleans and years": (
+        "id,b,y\n1,true,2020\n2,yes,20x0\n3,0,1999\n4,TRUE,+123\n5, true, 123\n"
+        "6,False,0000\n7,1,12_3\n8,t,１２３４\n9,,99999\n",
         [ID, {"name": "b", "type": "boolean"}, {"name": "y", "type": "year"}],
+    ),
+    "declared true and false values, a year key with bounds": (
+        "id,b,y\n1,oui,2020\n2,non,2021\n3,both,2020\n4,true,1899\n5,non,2101\n",
+        [
+            ID,
+            {
+                "name": "b",
+                "type": "boolean",
+                "trueValues": ["oui", "both"],
+                "falseValues": ["non", "both"],
+                "constraints": {"required": True},
+            },
+            {
+                "name": "y",
+                "type": "year",
+                "constraints": {"unique": True, "minimum": 1900, "maximum": 2100},
+            },
+        ],
     ),
 }
 
@@ -129,6 +148,18 @@ def test_engine_matches_frictionless_on_edge_cases(tmp_path: Path, case: str) ->
     text, fields, *schema = CASES[case]
     package = _package(tmp_path, text, fields, **(schema[0] if schema else {}))
     assert engine_read(package) == {"t"}
+    assert our_pairs(package) == frictionless_pairs(package)
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_frictionless_path_matches_frictionless_on_edge_cases(tmp_path: Path, case: str) -> None:
+    """The same edge cases with a ragged row added go to frictionless and to the pandera
+    layer on pandas, which must add no error of its own."""
+    text, fields, *schema = CASES[case]
+    ragged = "\n".join(["9"] * 2 + [",".join(["9"] * (len(fields) + 1))]) + "\n"
+    text = text + (ragged.encode("utf-8") if isinstance(text, bytes) else ragged)
+    package = _package(tmp_path, text, fields, **(schema[0] if schema else {}))
+    assert engine_read(package) == frozenset()
     assert our_pairs(package) == frictionless_pairs(package)
 
 

@@ -27,10 +27,15 @@ _PLAIN = {
     "integer": r"^-?[0-9]{1,18}$",
     "number": r"^-?[0-9]{1,15}(\.[0-9]{1,15})?$",
     "date": r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$",
+    "year": r"^[0-9]{4}$",
 }
-#: Arrow type of the cast values of each type the engine casts itself.
+#: Arrow type of the cast values of each type the engine casts and keys on.
 ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64()}
-ARROW_TYPES["date"] = pa.date32()
+ARROW_TYPES.update({"date": pa.date32(), "year": pa.int64()})
+#: ... and of each type it casts (booleans are cast, but no key compares them here).
+CAST_TYPES = {**ARROW_TYPES, "boolean": pa.bool_()}
+#: The plain form of a boolean: a cell that is one of the field's true or false values.
+_BOOLEAN = "true or false values"
 _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 _COMPARE = {
     "minimum": pc.greater_equal,
@@ -76,8 +81,13 @@ class FieldCheck:
         self.missing_values = [str(v) for v in missing]
         self.read_cell = field.create_cell_reader()
         self.constraints = dict(field.constraints)
-        self.arrow_type = ARROW_TYPES.get(self.kind)
+        self.arrow_type = CAST_TYPES.get(self.kind)
         self.plain = self._plain_form()
+        if self.kind == "boolean":
+            # frictionless maps each written value to its boolean; a false value wins a tie.
+            self.false_cells = array([str(v) for v in field.false_values], pa.string())
+            truth = [str(v) for v in field.true_values + field.false_values]
+            self.boolean_cells = array(truth, pa.string())
         value = field.create_value_reader()
         self.bounds = {}
         for name in _BOUNDS:
@@ -102,6 +112,8 @@ class FieldCheck:
         field = self.field
         if self.kind == "string":
             return "" if field.format == "default" else None
+        if self.kind == "boolean":
+            return _BOOLEAN
         if self.kind not in _PLAIN or field.format not in ("default", None):
             return None
         defined = set(field.list_defined())
@@ -143,6 +155,8 @@ class FieldCheck:
                 plain &= ~numpy(pc.match_substring(raw, "\n"))
         elif self.kind == "date" and not raw.null_count:
             plain, values = _plain_dates(raw, present)
+        elif self.plain == _BOOLEAN:
+            plain = true_mask(pc.is_in(raw, value_set=self.boolean_cells)) & present
         else:
             plain = numpy(pc.match_substring_regex(raw, self.plain))
             plain &= present
@@ -199,6 +213,10 @@ class FieldCheck:
         kept = only(raw, plain)
         if self.kind == "string":
             return kept
+        if self.kind == "boolean":
+            false = true_mask(pc.is_in(raw, value_set=self.false_cells))
+            bits = [pa.py_buffer(np.packbits(m, bitorder="little")) for m in (plain, ~false)]
+            return pa.Array.from_buffers(pa.bool_(), len(raw), bits)
         if self.kind == "date":
             stamps = pc.strptime(kept, format="%Y-%m-%d", unit="s", error_is_null=True)
             dates = pc.cast(stamps, pa.date32())

@@ -31,7 +31,6 @@ _NUMBER = re.compile(
     r"|\d+(?:_\d+)*\.(?:[eE][+-]?\d+)?|nan|snan|inf|infinity)\s*$",
     re.IGNORECASE,
 )
-_YEAR = re.compile(r"^[0-9]{4}$")
 DEFAULT_TRUE = ("true", "True", "TRUE", "1")
 DEFAULT_FALSE = ("false", "False", "FALSE", "0")
 
@@ -133,10 +132,14 @@ def cast_column(raw: pd.Series, field: dict, missing: list[str]) -> Cast:
     is_missing = raw.isin(missing) | raw.isna()
     present = raw.where(~is_missing)
     if kind == "integer" or kind == "year":
-        pattern = _YEAR if kind == "year" else _INTEGER
-        ok = present.str.match(pattern).fillna(False).astype(bool)
+        ok = present.str.match(_INTEGER).fillna(False).astype(bool)
+        if kind == "year":  # four characters that int() reads, from 0 to 9999
+            ok &= (present.str.len() == 4).fillna(False).astype(bool)
         text = present.where(ok).str.strip().str.replace("_", "", regex=False)
         values = pd.to_numeric(_ascii_digits(text), errors="coerce").astype("Int64")
+        if kind == "year":
+            ok &= (values >= 0).fillna(False).astype(bool)
+            values = values.where(ok)
     elif kind == "number":
         text = _number_text(present, field)
         ok = text.str.match(_NUMBER).fillna(False).astype(bool)
@@ -148,7 +151,7 @@ def cast_column(raw: pd.Series, field: dict, missing: list[str]) -> Cast:
         true = [str(v) for v in field.get("trueValues", DEFAULT_TRUE)]
         false = [str(v) for v in field.get("falseValues", DEFAULT_FALSE)]
         ok = present.isin(true + false).fillna(False).astype(bool)
-        values = present.isin(true).where(ok).astype("boolean")
+        values = (~present.isin(false)).where(ok).astype("boolean")  # a false value wins a tie
     elif kind == "date":
         fmt = field.get("format", "default")
         if fmt == "any":

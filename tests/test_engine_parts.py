@@ -50,6 +50,10 @@ def test_repeats_of_text_match_sorting_on_random_texts() -> None:
     expected = list(_repeats_by_sorting(column, lines))
     assert expected, "the sample should repeat some values"
     assert list(_repeats_of_text(column, lines)) == expected
+    # Kept as the engine keeps them: in the pieces of the batches they were read in.
+    pieces = pa.chunked_array([column.slice(i, 777) for i in range(0, len(values), 777)])
+    assert list(_repeats_of_text(pieces, lines)) == expected
+    assert list(_repeats_by_sorting(pieces, lines)) == expected
 
 
 def test_a_foreign_key_target_is_read_once_by_the_engine(tmp_path, monkeypatch) -> None:

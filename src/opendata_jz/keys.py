@@ -69,8 +69,7 @@ class KeyCheck:
     def finish(self, lookup: Lookup) -> list[Issue]:
         if not self.names:
             return []
-        # One column at a time, each batch's pieces let go as soon as they are joined, so
-        # that the key columns are held about once, not twice.
+        # Each column stays in its batches' pieces (chunks): joining them would copy it.
         values, cells = {}, {}
         for n in self.names:
             values[n] = _joined(self.values, n, ARROW_TYPES[self.kinds[n]])
@@ -148,13 +147,16 @@ class KeyCheck:
 
     def key_values(self, fields: list[str]) -> Any:
         """What this resource offers as the target of a foreign key on `fields`."""
-        columns = [pa.concat_arrays(self.values[n]) for n in fields]
+        columns = [_joined(self.values, n, ARROW_TYPES[self.kinds[n]]) for n in fields]
         return offered(columns)
 
 
-def _joined(pieces: dict[str, list[pa.Array]], name: str, kind: pa.DataType) -> pa.Array:
-    """The pieces of a column as one array, which then stands in for them."""
-    column = pa.concat_arrays(pieces[name]) if pieces[name] else pa.nulls(0, kind)
+def _joined(pieces: dict[str, list], name: str, kind: pa.DataType) -> pa.ChunkedArray:
+    """The pieces of a column as one chunked array (nothing copied), which then stands in
+    for them."""
+    if len(pieces[name]) == 1 and isinstance(pieces[name][0], pa.ChunkedArray):
+        return pieces[name][0]
+    column = pa.chunked_array(pieces[name], type=kind)
     pieces[name] = [column]
     return column
 
@@ -217,10 +219,10 @@ def _repeats_of_text(column: pa.Array | pa.ChunkedArray, lines: np.ndarray):
     number made of its length and its first and last eight bytes) is sorted instead, which
     is several times faster, and only the values whose fingerprint repeats (equal values,
     and the rare different ones that share a fingerprint) are compared as texts."""
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
+    chunks = column.chunks if isinstance(column, pa.ChunkedArray) else [column]
     kept = np.flatnonzero(numpy(column.is_valid()))
-    prints = _fingerprints(column)[kept]
+    every = [_fingerprints(chunk) for chunk in chunks]
+    prints = (np.concatenate(every) if every else np.zeros(0, np.uint32))[kept]
     ordered = np.sort(prints)
     shared = ordered[1:][ordered[1:] == ordered[:-1]]
     if not len(shared):

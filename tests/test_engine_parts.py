@@ -124,3 +124,26 @@ def test_a_progress_bar_is_drawn_on_a_terminal_while_the_engine_reads(
     assert validate(tmp_path).valid
     drawn = capsys.readouterr().err
     assert "t.csv [" in drawn and "%" in drawn and drawn.endswith("\r")
+
+
+def test_a_progress_bar_in_rows_while_frictionless_reads_a_resource(
+    tmp_path, monkeypatch, capsys
+) -> None:
+    """A resource handed back to frictionless (a ragged row) gets a bar too, counted in
+    rows, drawn as frictionless reads them."""
+    from opendata_jz import progress, validate
+
+    rows = "".join(f"{i},{'x' * 40}\n" for i in range(5000)) + "5000\n"
+    (tmp_path / "t.csv").write_text("id,t\n" + rows, encoding="utf-8")
+    fields = [{"name": "id", "type": "integer"}, {"name": "t", "type": "string"}]
+    resource = {"name": "t", "path": "t.csv", "schema": {"fields": fields}}
+    (tmp_path / "datapackage.json").write_text(
+        json.dumps({"name": "p", "resources": [resource]}), encoding="utf-8"
+    )
+    monkeypatch.setattr(progress, "MIN_BYTES", 1)
+    monkeypatch.setattr(progress, "_ROWS_PER_LOOK", 1)
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    report = validate(tmp_path)
+    assert [(i.line, i.code) for i in report.errors] == [(5002, "missing-cell")]
+    drawn = capsys.readouterr().err
+    assert "/5,001 rows" in drawn and drawn.endswith("\r")

@@ -87,8 +87,19 @@ def open_with_frictionless(package: OpenedPackage) -> tuple[Any, list[Issue]]:
 
 
 def resource_issues(package: OpenedPackage, fresource: Any) -> list[Issue]:
-    """Every error frictionless finds in one resource of an opened package, as issues."""
-    report = fresource.validate(limit_errors=_NO_LIMIT)
+    """Every error frictionless finds in one resource of an opened package, as issues (with
+    a bar on a terminal while a large file is read)."""
+    from .progress import row_progress
+
+    try:
+        local = package.local_path(package.resource(fresource.name))
+    except KeyError:
+        local = None
+    on_row, progress = row_progress(str(fresource.path or fresource.name), local)
+    try:
+        report = fresource.validate(limit_errors=_NO_LIMIT, on_row=on_row)
+    finally:
+        progress.close()
     descriptor_name = package.descriptor_path.name
     issues = [_package_issue(descriptor_name, e.type, e.note) for e in report.errors]
     for task in report.tasks:

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 #: Files smaller than this are read too quickly for a bar to help.
 MIN_BYTES = 32 << 20
 _WIDTH = 30
+#: Rows between two looks at the clock, when frictionless reads row by row.
+_ROWS_PER_LOOK = 1024
 
 
 class Progress:
-    """Draws `name [####......]  40%  96/240 MB` on stderr, at most ten times a second."""
+    """Draws `name [####......]  40%  96/240 MB` on stderr, at most ten times a second; in
+    rows (`40%  400,000/1,000,000 rows`) when `rows` is set."""
 
-    def __init__(self, name: str, total: int) -> None:
+    def __init__(self, name: str, total: int, rows: bool = False, large: bool = False) -> None:
         self.name = name
         self.total = max(total, 1)
-        self.shown = total >= MIN_BYTES and sys.stderr.isatty()
+        self.rows = rows
+        self.shown = (large or total >= MIN_BYTES) and sys.stderr.isatty()
         self.last = 0.0
 
     def update(self, done: int) -> None:
@@ -26,12 +33,43 @@ class Progress:
         self.last = now
         share = min(done / self.total, 1.0)
         bar = "#" * round(share * _WIDTH)
-        sys.stderr.write(
-            f"\r{self.name} [{bar:<{_WIDTH}}] {share:4.0%}  {done >> 20}/{self.total >> 20} MB"
-        )
+        if self.rows:
+            amount = f"{min(done, self.total):,}/{self.total:,} rows"
+        else:
+            amount = f"{done >> 20}/{self.total >> 20} MB"
+        sys.stderr.write(f"\r{self.name} [{bar:<{_WIDTH}}] {share:4.0%}  {amount}")
         sys.stderr.flush()
 
     def close(self) -> None:
         if self.shown:
-            sys.stderr.write("\r" + " " * (len(self.name) + _WIDTH + 24) + "\r")
+            sys.stderr.write("\r" + " " * (len(self.name) + _WIDTH + 40) + "\r")
             sys.stderr.flush()
+
+
+def row_progress(name: str, path: Path | None) -> tuple[Callable[[Any], None] | None, Progress]:
+    """A callback for frictionless's `on_row` that draws a bar over the rows of a large local
+    file (its lines, counted first, stand for its rows), and the bar to close; no callback
+    when no bar is drawn."""
+    size = path.stat().st_size if path is not None and path.is_file() else 0
+    if size < MIN_BYTES or not sys.stderr.isatty():
+        return None, Progress(name, 0)
+    progress = Progress(name, max(_count_lines(path) - 1, 1), rows=True, large=True)
+    read = 0
+
+    def on_row(_: Any) -> None:
+        nonlocal read
+        read += 1
+        if read % _ROWS_PER_LOOK == 0:
+            progress.update(read)
+
+    return on_row, progress
+
+
+def _count_lines(path: Path) -> int:
+    import numpy as np
+
+    lines = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 22):
+            lines += int(np.count_nonzero(np.frombuffer(chunk, np.uint8) == 10))
+    return lines

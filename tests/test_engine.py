@@ -120,6 +120,18 @@ CASES = {
         "6,False,0000\n7,1,12_3\n8,t,１２３４\n9,,99999\n",
         [ID, {"name": "b", "type": "boolean"}, {"name": "y", "type": "year"}],
     ),
+    "datetimes, plain and otherwise": (
+        # (frictionless itself fails comparing a bound with a datetime that has a zone)
+        "id,t,u\n1,2024-01-01T10:00:00,2024-01-01T10:00:00\n2,2024-02-30T10:00:00,2024-01-01\n"
+        "3,2024-01-01T24:00:00,2024-01-01T10:00:00.5\n4,2024-01-01 10:00:00,\n"
+        "5,2024-01-01T10:00:60,2023-12-31T23:59:59\n6,0999-01-01T00:00:00Z,2024-06-01T00:00:00\n"
+        "7,2024-01-01T10:00:00+08:00,2024-02-29T00:00:00\n",
+        [
+            ID,
+            {"name": "t", "type": "datetime", "constraints": {"required": True}},
+            {"name": "u", "type": "datetime", "constraints": {"minimum": "2024-01-01T00:00:00"}},
+        ],
+    ),
     "declared true and false values, a year key with bounds": (
         "id,b,y\n1,oui,2020\n2,non,2021\n3,both,2020\n4,true,1899\n5,non,2101\n",
         [

@@ -32,10 +32,12 @@ _PLAIN = {
 #: Arrow type of the cast values of each type the engine casts and keys on.
 ARROW_TYPES = {"string": pa.string(), "integer": pa.int64(), "number": pa.float64()}
 ARROW_TYPES.update({"date": pa.date32(), "year": pa.int64()})
-#: ... and of each type it casts (booleans are cast, but no key compares them here).
-CAST_TYPES = {**ARROW_TYPES, "boolean": pa.bool_()}
+#: ... and of each type it casts (booleans and datetimes are cast, but no key compares them).
+CAST_TYPES = {**ARROW_TYPES, "boolean": pa.bool_(), "datetime": pa.timestamp("s")}
 #: The plain form of a boolean: a cell that is one of the field's true or false values.
 _BOOLEAN = "true or false values"
+#: The plain form of a datetime: YYYY-MM-DDTHH:MM:SS.
+_DATETIME = "YYYY-MM-DDTHH:MM:SS"
 _BOUNDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum")
 _COMPARE = {
     "minimum": pc.greater_equal,
@@ -114,6 +116,12 @@ class FieldCheck:
             return "" if field.format == "default" else None
         if self.kind == "boolean":
             return _BOOLEAN
+        if self.kind == "datetime":
+            # Only its validity is judged in bulk: a datetime compared with a bound, an enum
+            # or a key is read by frictionless, whose values (with zones) Arrow would not keep.
+            compared = set(self.constraints) & {*_BOUNDS, "enum"}
+            plain_format = field.format in ("default", None)
+            return _DATETIME if plain_format and not compared and not self.keyed else None
         if self.kind not in _PLAIN or field.format not in ("default", None):
             return None
         defined = set(field.list_defined())
@@ -155,12 +163,14 @@ class FieldCheck:
                 plain &= ~numpy(pc.match_substring(raw, "\n"))
         elif self.kind == "date" and not raw.null_count:
             plain, values = _plain_dates(raw, present)
+        elif self.plain == _DATETIME:
+            plain, values = _plain_datetimes(raw, present)
         elif self.plain == _BOOLEAN:
             plain = true_mask(pc.is_in(raw, value_set=self.boolean_cells)) & present
         else:
             plain = numpy(pc.match_substring_regex(raw, self.plain))
             plain &= present
-        if self.kind != "date" or values is None:
+        if values is None:
             values = self._cast(raw, plain)
         if self.kind != "string":
             plain &= ~numpy(values.is_null())  # e.g. 2023-02-30
@@ -276,7 +286,8 @@ class FieldCheck:
                 value = None
             for name in notes:
                 issues.append(self._constraint_issue(name, cell, lines[index]))
-            value = self._arrow_value(value)
+            # Only a key compares the values; other fields need the verdicts alone.
+            value = self._arrow_value(value) if self.keyed else None
             if value is not None:
                 # A value Arrow would not cast (such as " 5"): patched in below.
                 patched[index] = True
@@ -336,19 +347,50 @@ def _plain_dates(raw: pa.Array, present: np.ndarray) -> tuple[np.ndarray, pa.Arr
     """`_PLAIN["date"]` and the cast of a batch of dates, read from the fixed-width text
     with numpy: the cells in the plain form, and their dates (null elsewhere and where the
     day does not exist in its month, such as 2023-02-30)."""
+    plain, chosen, chars = _fixed_width(raw, present, 10)
+    ok, exists, days = _calendar_days(chars)
+    plain[chosen] = ok
+    return plain, _from_numbers(pa.date32(), len(raw), chosen, days, exists, np.int32)
+
+
+def _plain_datetimes(raw: pa.Array, present: np.ndarray) -> tuple[np.ndarray, pa.Array]:
+    """The same for datetimes in the plain form `YYYY-MM-DDTHH:MM:SS` (no zone, no
+    fraction, hours to 23), as seconds since 1970 (null where the day does not exist)."""
+    plain, chosen, chars = _fixed_width(raw, present, 19)
+    ok, exists, days = _calendar_days(chars)
+    ok &= (chars[:, 10] == ord("T")) & (chars[:, 13] == ord(":")) & (chars[:, 16] == ord(":"))
+    clock = chars[:, [11, 12, 14, 15, 17, 18]] - np.uint8(48)
+    ok &= (clock <= 9).all(axis=1)
+    clock = clock.astype(np.int64)
+    hour, minute = clock[:, 0] * 10 + clock[:, 1], clock[:, 2] * 10 + clock[:, 3]
+    second = clock[:, 4] * 10 + clock[:, 5]
+    ok &= (hour <= 23) & (minute <= 59) & (second <= 59)
+    plain[chosen] = ok
+    seconds = days.astype(np.int64) * 86400 + hour * 3600 + minute * 60 + second
+    stamps = pa.timestamp("s")
+    return plain, _from_numbers(stamps, len(raw), chosen, seconds, exists & ok, np.int64)
+
+
+def _fixed_width(raw: pa.Array, present: np.ndarray, width: int) -> tuple[np.ndarray, Any, Any]:
+    """The present cells of exactly `width` bytes (a mask), which they are (a slice when
+    all), and their bytes as the rows of a table."""
     _, offsets, data = raw.buffers()
     starts = np.frombuffer(offsets, np.int32)[raw.offset : raw.offset + len(raw) + 1]
-    plain = present & (np.diff(starts) == 10)
+    plain = present & (np.diff(starts) == width)
     text = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
     if plain.all():
-        chosen: Any = slice(None)  # every cell is ten bytes: the text is a table as it is
-        chars = text[starts[0] : starts[-1]].reshape(-1, 10)
-    else:
-        chosen = np.flatnonzero(plain)
-        # Row i of the windows is the ten bytes from text[i] (a view: nothing is copied
-        # until the chosen rows are taken).
-        windows = np.ndarray((max(len(text) - 9, 0), 10), np.uint8, text, 0, (1, 1))
-        chars = windows[starts[chosen]]
+        # Every cell is `width` bytes: the text is a table as it is.
+        return plain, slice(None), text[starts[0] : starts[-1]].reshape(-1, width)
+    chosen = np.flatnonzero(plain)
+    # Row i of the windows is the `width` bytes from text[i] (a view: nothing is copied
+    # until the chosen rows are taken).
+    windows = np.ndarray((max(len(text) - width + 1, 0), width), np.uint8, text, 0, (1, 1))
+    return plain, chosen, windows[starts[chosen]]
+
+
+def _calendar_days(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For rows starting `YYYY-MM-DD` (years from 1000): which are in that form, which of
+    those days exist, and the days since 1970-01-01."""
     digits = chars[:, _DIGITS] - np.uint8(48)  # a byte that is no digit wraps past 9
     ok = (digits <= 9).all(axis=1) & (digits[:, 0] > 0)
     ok &= (chars[:, 4] == 45) & (chars[:, 7] == 45)  # "-"
@@ -357,20 +399,25 @@ def _plain_dates(raw: pa.Array, present: np.ndarray) -> tuple[np.ndarray, pa.Arr
     month = digits[:, 4] * 10 + digits[:, 5]
     day = digits[:, 6] * 10 + digits[:, 7]
     ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
-    plain[chosen] = ok
     month = np.clip(month, 1, 12)
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     exists = ok & (day <= _MONTH_DAYS[month - 1] + (leap & (month == 2)))
     before = year - 1
     leap_days = before // 4 - before // 100 + before // 400 - _LEAP_DAYS_BEFORE_1970
     since_1970 = 365 * (year - 1970) + leap_days + _DAYS_BEFORE_MONTH[month - 1]
-    days = np.zeros(len(raw), np.int32)
-    days[chosen] = since_1970 + (leap & (month > 2)) + day - 1
-    valid = np.zeros(len(raw), dtype=bool)
-    valid[chosen] = exists
-    bitmap = pa.py_buffer(np.packbits(valid, bitorder="little"))
-    dates = pa.Array.from_buffers(pa.date32(), len(raw), [bitmap, pa.py_buffer(days)])
-    return plain, dates
+    return ok, exists, since_1970 + (leap & (month > 2)) + day - 1
+
+
+def _from_numbers(
+    arrow_type: pa.DataType, length: int, chosen: Any, numbers: np.ndarray, valid: np.ndarray, dtype
+) -> pa.Array:
+    """An Arrow array of `length`, holding `numbers` at the `chosen` rows where `valid`."""
+    values = np.zeros(length, dtype)
+    values[chosen] = numbers
+    mask = np.zeros(length, dtype=bool)
+    mask[chosen] = valid
+    bitmap = pa.py_buffer(np.packbits(mask, bitorder="little"))
+    return pa.Array.from_buffers(arrow_type, length, [bitmap, pa.py_buffer(values)])
 
 
 def byte_lengths(raw: pa.Array) -> np.ndarray:

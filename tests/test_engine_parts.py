@@ -147,3 +147,37 @@ def test_a_progress_bar_in_rows_while_frictionless_reads_a_resource(
     assert [(i.line, i.code) for i in report.errors] == [(5002, "missing-cell")]
     drawn = capsys.readouterr().err
     assert "/5,001 rows" in drawn and drawn.endswith("\r")
+
+
+def test_file_facts_read_ahead_are_the_ones_the_engine_uses(tmp_path, monkeypatch) -> None:
+    """A large file's size, lines and hash are read while frictionless loads, once: the
+    engine uses those facts (a wrong declared hash is still reported) rather than reading
+    the file again."""
+    from opendata_jz import validate
+    from opendata_jz.engine import FileFacts
+
+    (tmp_path / "t.csv").write_text("id\n" + "".join(f"{i}\n" for i in range(999)))
+    fields = [{"name": "id", "type": "integer"}]
+    resource = {"name": "t", "path": "t.csv", "schema": {"fields": fields}, "hash": "0" * 32}
+    (tmp_path / "datapackage.json").write_text(
+        json.dumps({"name": "p", "resources": [resource]}), encoding="utf-8"
+    )
+    from opendata_jz import frictionless_checks
+
+    events = []
+    original, opening = FileFacts.__init__, frictionless_checks.open_with_frictionless
+
+    def counted(self, *args) -> None:
+        events.append(("facts", args[0]))
+        original(self, *args)
+
+    def opened(package):
+        events.append(("frictionless", None))
+        return opening(package)
+
+    monkeypatch.setattr(FileFacts, "__init__", counted)
+    monkeypatch.setattr(frictionless_checks, "open_with_frictionless", opened)
+    monkeypatch.setattr(FileFacts, "AHEAD_FROM", 1)
+    report = validate(tmp_path)
+    assert [i.code for i in report.errors] == ["hash-count"]
+    assert events == [("facts", tmp_path / "t.csv"), ("frictionless", None)]

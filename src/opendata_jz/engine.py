@@ -97,10 +97,12 @@ def scan(
     control: Any,
     consumer: BatchConsumer | None = None,
     lookup: Callable[[KeyCheck], Lookup] | None = None,
+    facts: FileFacts | None = None,
 ) -> Scan:
     """Read and check a resource in one pass; raises `Unsupported` to hand it back.
 
-    `control` is the CSV dialect frictionless detected when it opened the header.
+    `control` is the CSV dialect frictionless detected when it opened the header; `facts`
+    the file's facts if they are being read already (see `FileFacts.ahead`).
     """
     shown = str(resource.get("path"))
     schema = fresource.schema
@@ -108,7 +110,7 @@ def scan(
     keyed = set(keys.names)
     fields = [FieldCheck(f, resource, shown, str(f.name) in keyed) for f in schema.fields]
     delimiter = control.delimiter if control is not None else ","
-    source = _FileFacts(path, resource.get("hash"))
+    source = facts if facts is not None else FileFacts(path, resource.get("hash"))
     names = [f.name for f in fields]
     ragged = _Ragged()
     paced = _Paced(path)
@@ -136,7 +138,8 @@ def scan(
     rows = 0
     parsed = 0
     progress = Progress(shown, os.path.getsize(path))
-    source.start()  # hashes and counts lines beside the parse, mostly outside the GIL
+    if not source.is_alive() and source.ident is None:
+        source.start()  # hashes and counts lines beside the parse, mostly outside the GIL
     try:
         for batch in _batches(reader, paced):
             if ragged.seen:
@@ -298,11 +301,29 @@ def _text_bytes(batch: pa.RecordBatch) -> int:
     return total
 
 
-class _FileFacts(threading.Thread):
+class FileFacts(threading.Thread):
     """Reads the data file beside the parser: counts its bytes and physical lines and, if
     the descriptor declares a hash, hashes it. numpy and hashlib let go of the GIL."""
 
     _CHUNK = 1 << 20
+    #: Files from this size have their facts read while frictionless is being loaded.
+    AHEAD_FROM = 16 << 20
+
+    @classmethod
+    def ahead(cls, package: Any) -> dict[str, FileFacts]:
+        """Start reading the facts of the package's large local CSV files now, by resource
+        name: the start-up that follows (loading frictionless, opening the package) keeps
+        one core busy and leaves the other to this."""
+        started = {}
+        for resource in package.resources:
+            path = package.local_path(resource)
+            if path is None or not str(path).lower().endswith(".csv") or not path.is_file():
+                continue
+            if path.stat().st_size >= cls.AHEAD_FROM:
+                facts = cls(path, resource.get("hash"))
+                facts.start()
+                started[str(resource.get("name"))] = facts
+        return started
 
     def __init__(self, path: Path, declared: Any) -> None:
         super().__init__(name="opendata-jz file facts", daemon=True)

@@ -10,7 +10,7 @@ from typing import Any
 import pyarrow as pa
 
 from .cells import Unsupported, array
-from .engine import Scan, ineligible, scan
+from .engine import FileFacts, Scan, ineligible, scan
 from .frictionless_checks import drop_repeated_faults, opened_header
 from .keys import KeyCheck, offered
 from .package import OpenedPackage
@@ -21,9 +21,15 @@ from .rules import declared_rules
 class EngineRun:
     """The engine's reads over one package: their scans and their pandera issues."""
 
-    def __init__(self, package: OpenedPackage, frictionless_package: Any) -> None:
+    def __init__(
+        self,
+        package: OpenedPackage,
+        frictionless_package: Any,
+        facts: dict[str, FileFacts] | None = None,
+    ) -> None:
         self.package = package
         self.frictionless_package = frictionless_package
+        self.facts = facts or {}
         self.scans: dict[str, Scan] = {}
         self.chunked: list = []
         # Declared rules compare whole tables; their resources stay on the pandas path.
@@ -53,7 +59,11 @@ class EngineRun:
             opened.close()
         chunks = ChunkChecks(resource, str(resource.get("path")))
         try:
-            result = scan(fresource, resource, path, control, chunks, self._lookup(name))
+            facts = self.facts.pop(name, None)
+            if facts is not None and (facts.path != path or facts.declared != _hash(resource)):
+                facts = None
+            lookup = self._lookup(name)
+            result = scan(fresource, resource, path, control, chunks, lookup, facts)
             self.chunked.extend(chunks.finish())
         except Unsupported:
             return None
@@ -122,3 +132,8 @@ def _as_array(values: set) -> pa.Array | None:
         return offered([column])
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
         return None
+
+
+def _hash(resource: dict) -> str | None:
+    declared = resource.get("hash")
+    return declared if isinstance(declared, str) else None

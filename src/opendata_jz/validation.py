@@ -41,14 +41,16 @@ def check_rows(
     Returns the frictionless-layer issues, the pandera issues of the engine's resources, and
     the names of those resources (None when frictionless cannot open the descriptor).
     """
+    from .engine import FileFacts
     from .frictionless_checks import open_with_frictionless, resource_issues
 
+    facts = FileFacts.ahead(package)
     frictionless_package, issues = open_with_frictionless(package)
     if frictionless_package is None:
         return issues, [], None
     from .rows import EngineRun
 
-    run = EngineRun(package, frictionless_package)
+    run = EngineRun(package, frictionless_package, facts)
     for fresource in _targets_first(frictionless_package.resources):
         found = run.try_scan(fresource)
         issues.extend(found if found is not None else resource_issues(package, fresource))

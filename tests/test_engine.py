@@ -288,7 +288,7 @@ def test_plain_dates_match_python_dates() -> None:
     import numpy as np
     import pyarrow as pa
 
-    from opendata_jz.cells import _plain_dates
+    from opendata_jz.calendar_cells import plain_dates
 
     cells = [
         "2024-02-29",
@@ -314,7 +314,7 @@ def test_plain_dates_match_python_dates() -> None:
     raw = pa.array(cells, pa.string())
     present = np.array([c != "" for c in cells])
     present[-2] = False  # a missing value is never plain
-    plain, dates = _plain_dates(raw, present)
+    plain, dates = plain_dates(raw, present)
     pattern = re.compile(r"^[1-9][0-9]{3}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
     for index, cell in enumerate(cells):
         assert plain[index] == (bool(pattern.match(cell)) and present[index]), cell
@@ -333,7 +333,7 @@ def test_plain_dates_of_a_column_of_ten_byte_cells() -> None:
     import numpy as np
     import pyarrow as pa
 
-    from opendata_jz.cells import _plain_dates
+    from opendata_jz.calendar_cells import plain_dates
 
     day, cells = date(1000, 1, 1), []
     while day.year < 9999:
@@ -341,7 +341,7 @@ def test_plain_dates_of_a_column_of_ten_byte_cells() -> None:
         day += timedelta(days=97)
     cells += ["9999-12-31", "2023-02-29", "2024-02-29", "2024/01/01", "0999-12-31", "20x4-01-01"]
     raw = pa.array(["pad", *cells], pa.string()).slice(1)
-    plain, dates = _plain_dates(raw, np.ones(len(cells), dtype=bool))
+    plain, dates = plain_dates(raw, np.ones(len(cells), dtype=bool))
     for index, cell in enumerate(cells):
         try:
             expected = date.fromisoformat(cell) if cell[0] != "0" else None

@@ -181,3 +181,34 @@ def test_file_facts_read_ahead_are_the_ones_the_engine_uses(tmp_path, monkeypatc
     report = validate(tmp_path)
     assert [i.code for i in report.errors] == ["hash-count"]
     assert events == [("facts", tmp_path / "t.csv"), ("frictionless", None)]
+
+
+def test_plain_datetimes_are_the_seconds_python_reads() -> None:
+    """Each cell in the form YYYY-MM-DDTHH:MM:SS (years from 1000, hours to 23) is plain,
+    and its value is the second Python reads; a day that does not exist has no value."""
+    from datetime import datetime, timedelta
+
+    from opendata_jz.calendar_cells import plain_datetimes
+
+    moment, cells = datetime(1000, 1, 1, 0, 0, 0), []
+    while moment.year < 9999:
+        cells.append(moment.isoformat())
+        moment += timedelta(days=89, seconds=3607)
+    cells += [
+        "2023-02-29T10:00:00",
+        "2024-01-01T24:00:00",
+        "2024-01-01 10:00:00",
+        "0999-01-01T00:00:00",
+    ]
+    plain, values = plain_datetimes(_column(cells), np.ones(len(cells), dtype=bool))
+    epoch = datetime(1970, 1, 1)
+    for index, cell in enumerate(cells):
+        try:
+            expected = datetime.fromisoformat(cell) if cell[10] == "T" and cell[0] != "0" else None
+        except ValueError:
+            expected = None
+        second = values[index].value if values[index].is_valid else None
+        assert second == (
+            None if expected is None else (expected - epoch) // timedelta(seconds=1)
+        ), cell
+    assert list(plain[-4:]) == [True, False, False, False]  # 02-29 has the form; no value

@@ -150,7 +150,7 @@ def arrow_cell_issues(
     if settled is None or not settled.any():
         suspects = _suspects(raw, kind, required)
     else:
-        from .cells import bools
+        from .arrays import bools
 
         # Judge only the unsettled cells (in a number column, the few odd ones).
         indices = np.flatnonzero(unsettled)
@@ -191,7 +191,7 @@ def _suspects(raw: pa.Array, kind: str, required: bool) -> np.ndarray | None:
     """A mask of the cells that could break a rule (a superset), or None if none can."""
     import pyarrow.compute as pc
 
-    from .cells import true_mask
+    from .arrays import true_mask
 
     if kind in ("integer", "number", "year"):
         # Every rule of a number needs a non-ASCII character or the letters of nan or inf.
@@ -246,7 +246,7 @@ def _cell_text(raw: pa.Array) -> tuple[np.ndarray, np.ndarray]:
 
     if not pa.types.is_string(raw.type):
         raw = raw.cast(pa.string())
-    from .cells import scalar
+    from .arrays import scalar
 
     if raw.null_count:
         raw = pc.fill_null(raw, scalar("", pa.string()))

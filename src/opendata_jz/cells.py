@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +19,19 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .arrays import (
+    FALSE,
+    ZERO,
+    array,
+    bools,
+    byte_lengths,
+    has_line_break,
+    numpy,
+    only,
+    scalar,
+    true_mask,
+)
+from .calendar_cells import plain_dates, plain_datetimes
 from .frictionless_checks import describe
 from .report import Issue
 
@@ -162,9 +174,9 @@ class FieldCheck:
             if self.pattern is not None and has_line_break(raw, newline_only=True):
                 plain &= ~numpy(pc.match_substring(raw, "\n"))
         elif self.kind == "date" and not raw.null_count:
-            plain, values = _plain_dates(raw, present)
+            plain, values = plain_dates(raw, present)
         elif self.plain == _DATETIME:
-            plain, values = _plain_datetimes(raw, present)
+            plain, values = plain_datetimes(raw, present)
         elif self.plain == _BOOLEAN:
             plain = true_mask(pc.is_in(raw, value_set=self.boolean_cells)) & present
         else:
@@ -233,10 +245,10 @@ class FieldCheck:
             # Arrow rolls 2023-02-30 over to March 2: keep a date only if its day is as written.
             written = pc.cast(pc.utf8_slice_codeunits(kept, 8, 10), pa.int64())
             same = pc.equal(pc.day(dates), written)
-            return pc.if_else(pc.fill_null(same, _FALSE), dates, pa.nulls(1, pa.date32())[0])
+            return pc.if_else(pc.fill_null(same, FALSE), dates, pa.nulls(1, pa.date32())[0])
         values = pc.cast(kept, self.arrow_type)
         if self.kind == "number":
-            values = pc.add(values, _ZERO)  # -0 and 0 are the same number, as Decimals are
+            values = pc.add(values, ZERO)  # -0 and 0 are the same number, as Decimals are
         return values
 
     def _constrain(
@@ -324,193 +336,3 @@ class FieldCheck:
         error = {**error, "fieldName": self.name}
         message = describe(error, self.resource, None)
         return Issue(self.resource.get("name"), self.path, int(line), self.name, code, message)
-
-
-def only(raw: pa.Array, keep: np.ndarray) -> pa.Array:
-    """The strings where `keep` holds, null elsewhere, sharing `raw`'s buffers (no copy)."""
-    if raw.null_count or raw.offset:
-        return pc.if_else(bools(keep), raw, pa.nulls(1, pa.string())[0])
-    if keep.all():
-        return raw
-    bitmap = pa.py_buffer(np.packbits(keep, bitorder="little"))
-    buffers = raw.buffers()
-    return pa.StringArray.from_buffers(len(raw), buffers[1], buffers[2], bitmap)
-
-
-_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9]  # of YYYY-MM-DD
-_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int32)
-_DAYS_BEFORE_MONTH = np.concatenate([[0], np.cumsum(_MONTH_DAYS)[:-1]]).astype(np.int32)
-_LEAP_DAYS_BEFORE_1970 = 1969 // 4 - 1969 // 100 + 1969 // 400
-
-
-def _plain_dates(raw: pa.Array, present: np.ndarray) -> tuple[np.ndarray, pa.Array]:
-    """`_PLAIN["date"]` and the cast of a batch of dates, read from the fixed-width text
-    with numpy: the cells in the plain form, and their dates (null elsewhere and where the
-    day does not exist in its month, such as 2023-02-30)."""
-    plain, chosen, chars = _fixed_width(raw, present, 10)
-    ok, exists, days = _calendar_days(chars)
-    plain[chosen] = ok
-    return plain, _from_numbers(pa.date32(), len(raw), chosen, days, exists, np.int32)
-
-
-def _plain_datetimes(raw: pa.Array, present: np.ndarray) -> tuple[np.ndarray, pa.Array]:
-    """The same for datetimes in the plain form `YYYY-MM-DDTHH:MM:SS` (no zone, no
-    fraction, hours to 23), as seconds since 1970 (null where the day does not exist)."""
-    plain, chosen, chars = _fixed_width(raw, present, 19)
-    ok, exists, days = _calendar_days(chars)
-    ok &= (chars[:, 10] == ord("T")) & (chars[:, 13] == ord(":")) & (chars[:, 16] == ord(":"))
-    clock = chars[:, [11, 12, 14, 15, 17, 18]] - np.uint8(48)
-    ok &= (clock <= 9).all(axis=1)
-    clock = clock.astype(np.int64)
-    hour, minute = clock[:, 0] * 10 + clock[:, 1], clock[:, 2] * 10 + clock[:, 3]
-    second = clock[:, 4] * 10 + clock[:, 5]
-    ok &= (hour <= 23) & (minute <= 59) & (second <= 59)
-    plain[chosen] = ok
-    seconds = days.astype(np.int64) * 86400 + hour * 3600 + minute * 60 + second
-    stamps = pa.timestamp("s")
-    return plain, _from_numbers(stamps, len(raw), chosen, seconds, exists & ok, np.int64)
-
-
-def _fixed_width(raw: pa.Array, present: np.ndarray, width: int) -> tuple[np.ndarray, Any, Any]:
-    """The present cells of exactly `width` bytes (a mask), which they are (a slice when
-    all), and their bytes as the rows of a table."""
-    _, offsets, data = raw.buffers()
-    starts = np.frombuffer(offsets, np.int32)[raw.offset : raw.offset + len(raw) + 1]
-    plain = present & (np.diff(starts) == width)
-    text = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
-    if plain.all():
-        # Every cell is `width` bytes: the text is a table as it is.
-        return plain, slice(None), text[starts[0] : starts[-1]].reshape(-1, width)
-    chosen = np.flatnonzero(plain)
-    # Row i of the windows is the `width` bytes from text[i] (a view: nothing is copied
-    # until the chosen rows are taken).
-    windows = np.ndarray((max(len(text) - width + 1, 0), width), np.uint8, text, 0, (1, 1))
-    return plain, chosen, windows[starts[chosen]]
-
-
-def _calendar_days(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For rows starting `YYYY-MM-DD` (years from 1000): which are in that form, which of
-    those days exist, and the days since 1970-01-01."""
-    digits = chars[:, _DIGITS] - np.uint8(48)  # a byte that is no digit wraps past 9
-    ok = (digits <= 9).all(axis=1) & (digits[:, 0] > 0)
-    ok &= (chars[:, 4] == 45) & (chars[:, 7] == 45)  # "-"
-    digits = digits.astype(np.int32)
-    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
-    month = digits[:, 4] * 10 + digits[:, 5]
-    day = digits[:, 6] * 10 + digits[:, 7]
-    ok &= (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
-    month = np.clip(month, 1, 12)
-    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    exists = ok & (day <= _MONTH_DAYS[month - 1] + (leap & (month == 2)))
-    before = year - 1
-    leap_days = before // 4 - before // 100 + before // 400 - _LEAP_DAYS_BEFORE_1970
-    since_1970 = 365 * (year - 1970) + leap_days + _DAYS_BEFORE_MONTH[month - 1]
-    return ok, exists, since_1970 + (leap & (month > 2)) + day - 1
-
-
-def _from_numbers(
-    arrow_type: pa.DataType, length: int, chosen: Any, numbers: np.ndarray, valid: np.ndarray, dtype
-) -> pa.Array:
-    """An Arrow array of `length`, holding `numbers` at the `chosen` rows where `valid`."""
-    values = np.zeros(length, dtype)
-    values[chosen] = numbers
-    mask = np.zeros(length, dtype=bool)
-    mask[chosen] = valid
-    bitmap = pa.py_buffer(np.packbits(mask, bitorder="little"))
-    return pa.Array.from_buffers(arrow_type, length, [bitmap, pa.py_buffer(values)])
-
-
-def byte_lengths(raw: pa.Array) -> np.ndarray:
-    """The length in bytes of every cell of a string column, from its offsets alone."""
-    offsets = np.frombuffer(raw.buffers()[1], np.int32)[raw.offset : raw.offset + len(raw) + 1]
-    lengths = np.diff(offsets)
-    if raw.null_count:
-        lengths[~numpy(raw.is_valid())] = -1  # no length at all
-    return lengths
-
-
-# Arrow values built from buffers: `pa.array` and `pa.scalar` on Python objects import pandas
-# (about 0.2 s) only to ask whether the object is a pandas one.
-_NUMPY_TYPES = {pa.int64(): np.int64, pa.int32(): np.int32, pa.float64(): np.float64}
-_NUMPY_TYPES[pa.date32()] = np.int32
-_EPOCH = date(1970, 1, 1)
-
-
-def array(values: list, arrow_type: pa.DataType) -> pa.Array:
-    """An Arrow array of Python values (str, int, float, date or bool; no None)."""
-    if arrow_type not in _NUMPY_TYPES and not (
-        pa.types.is_string(arrow_type) or pa.types.is_boolean(arrow_type)
-    ):
-        return pa.array(values, arrow_type)
-    if pa.types.is_string(arrow_type):
-        data = [str(v).encode("utf-8") for v in values]
-        offsets = np.zeros(len(data) + 1, np.int32)
-        np.cumsum([len(d) for d in data], out=offsets[1:])
-        buffers = pa.py_buffer(offsets), pa.py_buffer(b"".join(data))
-        return pa.StringArray.from_buffers(len(data), *buffers)
-    if pa.types.is_boolean(arrow_type):
-        return bools(np.array(values, dtype=bool))
-    if pa.types.is_date32(arrow_type):
-        values = [(v - _EPOCH).days for v in values]
-    numbers = np.array(values, dtype=_NUMPY_TYPES[arrow_type])
-    return pa.Array.from_buffers(arrow_type, len(numbers), [None, pa.py_buffer(numbers)])
-
-
-def scalar(value: Any, arrow_type: pa.DataType) -> pa.Scalar:
-    """An Arrow scalar of a Python value."""
-    return array([value], arrow_type)[0]
-
-
-def from_numpy(values: np.ndarray) -> pa.Array:
-    """A numpy array of numbers as an Arrow array (`pa.array` on numpy imports pandas)."""
-    values = np.ascontiguousarray(values)
-    arrow_type = pa.from_numpy_dtype(values.dtype)
-    return pa.Array.from_buffers(arrow_type, len(values), [None, pa.py_buffer(values)])
-
-
-def bools(mask: np.ndarray) -> pa.BooleanArray:
-    """A numpy mask as an Arrow boolean array."""
-    bits = pa.py_buffer(np.packbits(mask, bitorder="little"))
-    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, bits])
-
-
-def true_mask(holds: pa.Array) -> np.ndarray:
-    """Where a boolean array is true (not false, not null)."""
-    return numpy(holds)
-
-
-def numpy(values: pa.Array) -> np.ndarray:
-    """An Arrow array as numpy, read from its buffers (`to_numpy` imports pandas): booleans
-    are true where true and not null; numbers must have no nulls."""
-    if isinstance(values, pa.ChunkedArray):
-        values = values.combine_chunks()
-    start, end = values.offset, values.offset + len(values)
-    if pa.types.is_boolean(values.type):
-        validity, data = values.buffers()
-        bits = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
-        found = np.unpackbits(bits, count=end, bitorder="little")[start:].view(bool)
-        if values.null_count:
-            valid = np.unpackbits(np.frombuffer(validity, np.uint8), count=end, bitorder="little")
-            found = found & valid[start:].view(bool)
-        return found
-    if values.null_count:
-        raise ValueError("numbers with nulls")
-    return np.frombuffer(values.buffers()[1], values.type.to_pandas_dtype())[start:end]
-
-
-_TRUE = bools(np.ones(1, dtype=bool))[0]
-_FALSE = bools(np.zeros(1, dtype=bool))[0]
-_ZERO = scalar(0.0, pa.float64())
-
-
-def has_line_break(column: pa.Array, newline_only: bool = False) -> bool:
-    """Whether any cell of a string column holds a line break (`\\n`, or `\\r` too), looked
-    for in its data buffer at memory speed."""
-    _, offsets, data = column.buffers()
-    if data is None:
-        return False
-    ends = np.frombuffer(offsets, np.int32)[column.offset : column.offset + len(column) + 1]
-    text = np.frombuffer(data, np.uint8)[ends[0] : ends[-1]]
-    if not len(text) or text.min() > 13:  # one fast pass settles the common case
-        return False
-    return bool((text == 10).any() or (not newline_only and (text == 13).any()))

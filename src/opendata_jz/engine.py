@@ -29,7 +29,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pcsv
 
-from .cells import Checked, FieldCheck, Unsupported, has_line_break
+from .arrays import has_line_break
+from .cells import Checked, FieldCheck, Unsupported
 from .keys import KeyCheck, Lookup
 from .progress import Progress
 from .report import Issue

@@ -16,7 +16,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .cells import ARROW_TYPES, Unsupported, from_numpy, numpy, scalar, true_mask
+from .arrays import from_numpy, numpy, scalar, true_mask
+from .cells import ARROW_TYPES, Unsupported
 from .frictionless_checks import describe
 from .report import Issue
 

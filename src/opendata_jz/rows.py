@@ -9,7 +9,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from .cells import Unsupported, array
+from .arrays import array
+from .cells import Unsupported
 from .engine import FileFacts, Scan, ineligible, scan
 from .frictionless_checks import drop_repeated_faults, opened_header
 from .keys import KeyCheck, offered

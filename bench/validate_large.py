@@ -1,7 +1,7 @@
 """Validate large generated packages with frictionless and with opendata-jz, side by side.
 
     python bench/validate_large.py [--rows 1000000] [--rows 5000000] [--seed 1]
-        [--faults all] [--repeat 3] [--frictionless-max 1000000] [--out DIR]
+        [--faults all] [--hashes] [--repeat 3] [--frictionless-max 1000000] [--out DIR]
 
 Workloads are made by bench/workload.py (a metrics package of about 240 bytes a row with
 Chinese text; a valid variant and an invalid one with faults of every kind in about one row
@@ -71,7 +71,7 @@ def generate(args: argparse.Namespace, rows: int) -> Path:
     parent's (the memory it forked from)."""
     command = [sys.executable, str(ROOT / "bench" / "workload.py"), "--rows", str(rows)]
     command += ["--seed", str(args.seed), "--faults", args.faults, "--out", str(args.out)]
-    command += ["--fault-rate", str(args.fault_rate)]
+    command += ["--fault-rate", str(args.fault_rate)] + (["--hashes"] if args.hashes else [])
     subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return args.out / str(rows)
 
@@ -83,6 +83,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--faults", default="all", help="fault kinds, as bench/workload.py")
     parser.add_argument("--fault-rate", type=float, default=0.001)
+    parser.add_argument(
+        "--hashes", action="store_true", help="declare each file's bytes and SHA-256, checked too"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="opendata-jz runs per package")
     parser.add_argument("--frictionless-repeat", type=int, default=1)
     parser.add_argument("--frictionless-max", type=int, default=1_000_000)
@@ -96,7 +99,8 @@ def main() -> None:
     sizes = args.rows or [1_000_000]
     print(
         f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}; "
-        f"seed {args.seed}; opendata-jz median of {args.repeat}, "
+        f"seed {args.seed}{', hashes declared' if args.hashes else ''}; "
+        f"opendata-jz median of {args.repeat}, "
         f"frictionless median of {args.frictionless_repeat}"
     )
     print(

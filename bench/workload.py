@@ -1,13 +1,14 @@
 """Generate large synthetic metrics packages, valid and with injected faults, for benchmarks.
 
     python bench/workload.py --rows 1000000 [--rows 5000000] [--seed 1] [--out DIR]
-        [--faults all|KIND,KIND] [--fault-rate 0.001] [--list-faults]
+        [--faults all|KIND,KIND] [--fault-rate 0.001] [--hashes] [--list-faults]
 
 For each size it writes DIR/<rows>/valid/ and DIR/<rows>/invalid/, each a package of
 datapackage.json, metrics.csv (nine columns, about 240 bytes a row, Chinese text) and
-sources.csv (20 rows), their sizes and SHA-256 hashes declared. The invalid variant's
-truth.json lists every fault in it: its kind, the physical CSV line its row starts on (the
-header is line 1), frictionless's row number for it, the field, and the error type
+sources.csv (20 rows); with --hashes the descriptor declares each file's size and SHA-256
+(as ../shared/bench/gen_metrics.py's packages, it declares none by default). The invalid
+variant's truth.json lists every fault in it: its kind, the physical CSV line its row starts
+on (the header is line 1), frictionless's row number for it, the field, and the error type
 frictionless reports (null where frictionless accepts the cell: a tricky but valid cell).
 Where frictionless also reports a primary-key error on the row (a repeated or empty id, a
 blank row), `expected` names the other error.
@@ -569,17 +570,22 @@ def _write_csv(path: Path, table: pa.Table, lines: dict[int, str]) -> None:
             start += batch.num_rows
 
 
-def write_package(directory: Path | str, table: pa.Table, faults: list[dict] | None = None) -> Path:
+def write_package(
+    directory: Path | str,
+    table: pa.Table,
+    faults: list[dict] | None = None,
+    hashes: bool = False,
+) -> Path:
     """Write the table as the package's metrics.csv, with sources.csv, datapackage.json and,
-    given the faults `corrupt` put in the table, truth.json. Returns the directory."""
+    given the faults `corrupt` put in the table, truth.json; with `hashes`, the descriptor
+    declares each file's size and SHA-256. Returns the directory."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     lines = {f["row"] - 2: f["kind"] for f in faults or [] if f["kind"] in _LINE_FAULTS}
     _write_csv(directory / "metrics.csv", table, lines)
     (directory / "sources.csv").write_text(sources_csv(), encoding="utf-8", newline="\n")
     package = descriptor()
-    for resource in package["resources"]:
-        # Declared, so that validation checks every file's size and SHA-256 as well.
+    for resource in package["resources"] if hashes else []:
         resource["bytes"], resource["hash"] = _file_facts(directory / resource["path"])
     text = json.dumps(package, ensure_ascii=False, indent=2) + "\n"
     (directory / "datapackage.json").write_text(text, encoding="utf-8", newline="\n")
@@ -607,11 +613,13 @@ def generate(
     seed: int = 1,
     kinds: Iterable[str] = DEFAULT_KINDS,
     rate: float = 0.001,
+    hashes: bool = False,
 ) -> Path:
     """Write out/<rows>/valid and out/<rows>/invalid, unless they are there already for
     these parameters; returns out/<rows>."""
     base = Path(out) / str(rows)
     stamp = {"rows": rows, "seed": seed, "kinds": list(kinds), "rate": rate, "format": FORMAT}
+    stamp["hashes"] = hashes
     recorded = base / "workload.json"
     written = [base / v / f for v in ("valid", "invalid") for f in ("metrics.csv", "sources.csv")]
     if all(path.is_file() for path in [recorded, *written]) and stamp == json.loads(
@@ -620,10 +628,10 @@ def generate(
         return base
     recorded.unlink(missing_ok=True)
     table = build(rows, seed)
-    write_package(base / "valid", table)
+    write_package(base / "valid", table, hashes=hashes)
     corrupted, faults = corrupt(table, seed, stamp["kinds"], rate)
     del table
-    write_package(base / "invalid", corrupted, faults)
+    write_package(base / "invalid", corrupted, faults, hashes=hashes)
     recorded.write_text(json.dumps(stamp, indent=2) + "\n", encoding="utf-8")
     return base
 
@@ -649,6 +657,9 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--faults", type=parse_kinds, default=list(DEFAULT_KINDS))
     parser.add_argument("--fault-rate", type=float, default=0.001)
+    parser.add_argument(
+        "--hashes", action="store_true", help="declare each file's bytes and SHA-256"
+    )
     parser.add_argument("--list-faults", action="store_true", help="list the kinds and exit")
     args = parser.parse_args()
     if args.list_faults:
@@ -661,7 +672,7 @@ def main() -> None:
     for rows in args.rows or [1_000_000]:
         start = time.perf_counter()
         try:
-            base = generate(rows, args.out, args.seed, args.faults, args.fault_rate)
+            base = generate(rows, args.out, args.seed, args.faults, args.fault_rate, args.hashes)
         except ValueError as error:
             sys.exit(str(error))
         wall = time.perf_counter() - start

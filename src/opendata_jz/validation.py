@@ -9,7 +9,6 @@ from typing import Any
 from .extension import extension_issues
 from .package import OpenedPackage, open_package
 from .pandera_checks import check_with_pandera
-from .provenance import check_provenance
 from .report import Issue, Report
 
 
@@ -29,7 +28,12 @@ def validate(path: str | os.PathLike[str] | None = None) -> Report:
         if malformed:
             package.descriptor = {k: v for k, v in package.descriptor.items() if k != "opendata_jz"}
         derived = chunked + check_with_pandera(package, skip=scanned)
-        return Report.merge(unsafe + structural + malformed, derived, check_provenance(package))
+        provenance: list[Issue] = []
+        if isinstance(package.descriptor.get("opendata_jz"), dict):
+            from .provenance import check_provenance  # with the figure reader, on demand
+
+            provenance = check_provenance(package)
+        return Report.merge(unsafe + structural + malformed, derived, provenance)
 
 
 def check_rows(

@@ -228,7 +228,8 @@ def _repeats_of_text(column: pa.Array | pa.ChunkedArray, lines: np.ndarray):
     shared = ordered[1:][ordered[1:] == ordered[:-1]]
     if not len(shared):
         return
-    shares = pc.is_in(from_numpy(prints), value_set=from_numpy(np.unique(shared)))
+    distinct = shared[np.concatenate(([True], shared[1:] != shared[:-1]))]  # it is sorted
+    shares = pc.is_in(from_numpy(prints), value_set=from_numpy(distinct))
     suspects = kept[true_mask(shares)]
     found = _repeats_by_sorting(column.take(from_numpy(suspects)), lines[suspects])
     for line, previous, index in found:

@@ -139,7 +139,7 @@ def scan(
     rows = 0
     parsed = 0
     progress = Progress(shown, os.path.getsize(path))
-    if not source.is_alive() and source.ident is None:
+    if source.ident is None:  # not started ahead
         source.start()  # hashes and counts lines beside the parse, mostly outside the GIL
     try:
         for batch in _batches(reader, paced):

@@ -106,6 +106,13 @@ CASES = {
             },
         ],
     ),
+    "a pattern with alternatives, anchored as frictionless anchors it": (
+        "id,c\nax,ok\nb,ok\nxb,no\nab,ok\nc,no\nba,no\n",
+        [
+            {"name": "id", "type": "string", "constraints": {"pattern": "a|b"}},
+            {"name": "c", "type": "string", "constraints": {"pattern": "o[a-z]|(n)o"}},
+        ],
+    ),
     "a self-referencing foreign key": (
         "id,parent\n1,\n2,1\n3,9\n4,3\n",
         [ID, {"name": "parent", "type": "integer"}],

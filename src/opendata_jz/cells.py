@@ -117,7 +117,9 @@ class FieldCheck:
         pattern = self.constraints.get("pattern")
         self.pattern = None
         if isinstance(pattern, str):
-            self.pattern = f"^(?:{pattern})$"
+            # frictionless matches `^pattern$` from the start of the cell (so `a|b` means
+            # `^a` or `b$`); Arrow searches, so the whole is anchored at the start once more.
+            self.pattern = f"^(?:^{pattern}$)"
             if not _RE2_SAFE.match(pattern) or _RE2_UNSAFE.search(pattern):
                 self.plain = None  # let Python's re decide every cell
 

@@ -267,8 +267,9 @@ def pandera_schema(resource: dict, extra_checks: list | None = None) -> pa.DataF
                     pa.Check.str_length(max_value=constraints["maxLength"], name="maxLength")
                 )
             if isinstance(constraints.get("pattern"), str):
-                # Anchored as frictionless anchors it (`^...$`, so a trailing newline passes).
-                pattern = f"^(?:{constraints['pattern']})$"
+                # Anchored exactly as frictionless anchors it, `^...$` matched from the start
+                # (so `a|b` means `^a` or `b$`, and a trailing newline passes).
+                pattern = f"^{constraints['pattern']}$"
                 checks.append(pa.Check.str_matches(pattern, name="pattern"))
         columns[str(field.get("name"))] = pa.Column(
             nullable=not constraints.get("required", False),

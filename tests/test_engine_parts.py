@@ -212,3 +212,42 @@ def test_plain_datetimes_are_the_seconds_python_reads() -> None:
             None if expected is None else (expected - epoch) // timedelta(seconds=1)
         ), cell
     assert list(plain[-4:]) == [True, False, False, False]  # 02-29 has the form; no value
+
+
+FIXED_WIDTH = [
+    "jz-[a-z]{3}-[0-9]{7}",
+    "^jz-[a-z]{3}-[0-9]{7}$",
+    "[A-Z]{2}[0-9]{4}",
+    "abc",
+    "[a-c-]{2}x",
+    "[]a]b",
+    "a{0}b[0-9]",
+    "\\.\\-x",
+    "[0-9]{3}\\.[0-9]{2}",
+    "[-z]{2}",
+]
+NOT_FIXED_WIDTH = ["a|b", "a+", "a{2,3}", "[^a]", "\\d{3}", ".x", "(ab)", "a{3}?", "[z-a]", "錦州"]
+
+
+def test_fixed_width_patterns_match_as_python_re_does() -> None:
+    """Position-by-position matching gives re.match('^' + pattern + '$') on every cell, and
+    any pattern beyond fixed widths of ASCII literals and classes is left to a regex."""
+    import re
+
+    from opendata_jz.patterns import byte_classes, matches
+
+    rng = random.Random(7)
+    alphabet = "abcxyzAZ09-.]jz錦 "
+    samples = ["jz-std-0000001", "JZ-std-0000001", "AB1234", "abc", "b-x", "]b", "5", "123.45"]
+    for pattern in FIXED_WIDTH:
+        classes = byte_classes(pattern)
+        assert classes is not None, pattern
+        width = len(classes)
+        cells = samples + [
+            "".join(rng.choice(alphabet) for _ in range(rng.choice([width - 1, width, width + 1])))
+            for _ in range(400)
+        ]
+        expected = [bool(re.match(f"^{pattern}$", c)) for c in cells]
+        found = matches(_column(cells), np.ones(len(cells), dtype=bool), classes)
+        assert list(found) == expected, pattern
+    assert [byte_classes(p) for p in NOT_FIXED_WIDTH] == [None] * len(NOT_FIXED_WIDTH)

@@ -18,7 +18,7 @@ def plain_dates(raw: pa.Array, present: np.ndarray) -> tuple[np.ndarray, pa.Arra
     """`_PLAIN["date"]` and the cast of a batch of dates, read from the fixed-width text
     with numpy: the cells in the plain form, and their dates (null elsewhere and where the
     day does not exist in its month, such as 2023-02-30)."""
-    plain, chosen, chars = _fixed_width(raw, present, 10)
+    plain, chosen, chars = fixed_width(raw, present, 10)
     ok, exists, days = _calendar_days(chars)
     plain[chosen] = ok
     return plain, _from_numbers(pa.date32(), len(raw), chosen, days, exists, np.int32)
@@ -27,7 +27,7 @@ def plain_dates(raw: pa.Array, present: np.ndarray) -> tuple[np.ndarray, pa.Arra
 def plain_datetimes(raw: pa.Array, present: np.ndarray) -> tuple[np.ndarray, pa.Array]:
     """The same for datetimes in the plain form `YYYY-MM-DDTHH:MM:SS` (no zone, no
     fraction, hours to 23), as seconds since 1970 (null where the day does not exist)."""
-    plain, chosen, chars = _fixed_width(raw, present, 19)
+    plain, chosen, chars = fixed_width(raw, present, 19)
     ok, exists, days = _calendar_days(chars)
     ok &= (chars[:, 10] == ord("T")) & (chars[:, 13] == ord(":")) & (chars[:, 16] == ord(":"))
     clock = chars[:, [11, 12, 14, 15, 17, 18]] - np.uint8(48)
@@ -42,7 +42,7 @@ def plain_datetimes(raw: pa.Array, present: np.ndarray) -> tuple[np.ndarray, pa.
     return plain, _from_numbers(stamps, len(raw), chosen, seconds, exists & ok, np.int64)
 
 
-def _fixed_width(raw: pa.Array, present: np.ndarray, width: int) -> tuple[np.ndarray, Any, Any]:
+def fixed_width(raw: pa.Array, present: np.ndarray, width: int) -> tuple[np.ndarray, Any, Any]:
     """The present cells of exactly `width` bytes (a mask), which they are (a slice when
     all), and their bytes as the rows of a table."""
     _, offsets, data = raw.buffers()

@@ -33,6 +33,7 @@ from .arrays import (
 )
 from .calendar_cells import plain_dates, plain_datetimes
 from .frictionless_checks import describe
+from .patterns import byte_classes, matches
 from .report import Issue
 
 _PLAIN = {
@@ -122,6 +123,9 @@ class FieldCheck:
             self.pattern = f"^(?:^{pattern}$)"
             if not _RE2_SAFE.match(pattern) or _RE2_UNSAFE.search(pattern):
                 self.plain = None  # let Python's re decide every cell
+        self.fixed_width = None
+        if self.pattern is not None and self.plain == "":
+            self.fixed_width = byte_classes(pattern)
 
     def _plain_form(self) -> str | None:
         """The regex of cells Arrow may cast here, or None to read every cell in Python."""
@@ -273,7 +277,9 @@ class FieldCheck:
             if "maxLength" in self.constraints:
                 most = scalar(self.constraints["maxLength"], pa.int64())
                 mark("maxLength", pc.less_equal(length, most))
-            if self.pattern is not None:
+            if self.fixed_width is not None:
+                failed["pattern"] |= plain & ~matches(raw, plain, self.fixed_width)
+            elif self.pattern is not None:
                 mark("pattern", pc.match_substring_regex(values, self.pattern))
 
     def _read_slowly(

@@ -140,7 +140,10 @@ def test_a_progress_bar_in_rows_while_frictionless_reads_a_resource(
     (tmp_path / "datapackage.json").write_text(
         json.dumps({"name": "p", "resources": [resource]}), encoding="utf-8"
     )
+    from opendata_jz.engine import FileFacts
+
     monkeypatch.setattr(progress, "MIN_BYTES", 1)
+    monkeypatch.setattr(FileFacts, "AHEAD_FROM", 1)  # its line count gives the rows
     monkeypatch.setattr(progress, "_ROWS_PER_LOOK", 1)
     monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
     report = validate(tmp_path)

@@ -22,6 +22,23 @@ def only(raw: pa.Array, keep: np.ndarray) -> pa.Array:
     return pa.StringArray.from_buffers(len(raw), buffers[1], buffers[2], bitmap)
 
 
+def fixed_width(raw: pa.Array, present: np.ndarray, width: int) -> tuple[np.ndarray, Any, Any]:
+    """The present cells of exactly `width` bytes (a mask), which they are (a slice when
+    all), and their bytes as the rows of a table."""
+    _, offsets, data = raw.buffers()
+    starts = np.frombuffer(offsets, np.int32)[raw.offset : raw.offset + len(raw) + 1]
+    plain = present & (np.diff(starts) == width)
+    text = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
+    if plain.all():
+        # Every cell is `width` bytes: the text is a table as it is.
+        return plain, slice(None), text[starts[0] : starts[-1]].reshape(-1, width)
+    chosen = np.flatnonzero(plain)
+    # Row i of the windows is the `width` bytes from text[i] (a view: nothing is copied
+    # until the chosen rows are taken).
+    windows = np.ndarray((max(len(text) - width + 1, 0), width), np.uint8, text, 0, (1, 1))
+    return plain, chosen, windows[starts[chosen]]
+
+
 def byte_lengths(raw: pa.Array) -> np.ndarray:
     """The length in bytes of every cell of a string column, from its offsets alone."""
     offsets = np.frombuffer(raw.buffers()[1], np.int32)[raw.offset : raw.offset + len(raw) + 1]

@@ -8,6 +8,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from .arrays import fixed_width
+
 _DIGITS = [0, 1, 2, 3, 5, 6, 8, 9]  # of YYYY-MM-DD
 _MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], np.int32)
 _DAYS_BEFORE_MONTH = np.concatenate([[0], np.cumsum(_MONTH_DAYS)[:-1]]).astype(np.int32)
@@ -40,23 +42,6 @@ def plain_datetimes(raw: pa.Array, present: np.ndarray) -> tuple[np.ndarray, pa.
     seconds = days.astype(np.int64) * 86400 + hour * 3600 + minute * 60 + second
     stamps = pa.timestamp("s")
     return plain, _from_numbers(stamps, len(raw), chosen, seconds, exists & ok, np.int64)
-
-
-def fixed_width(raw: pa.Array, present: np.ndarray, width: int) -> tuple[np.ndarray, Any, Any]:
-    """The present cells of exactly `width` bytes (a mask), which they are (a slice when
-    all), and their bytes as the rows of a table."""
-    _, offsets, data = raw.buffers()
-    starts = np.frombuffer(offsets, np.int32)[raw.offset : raw.offset + len(raw) + 1]
-    plain = present & (np.diff(starts) == width)
-    text = np.frombuffer(data, np.uint8) if data is not None else np.zeros(0, np.uint8)
-    if plain.all():
-        # Every cell is `width` bytes: the text is a table as it is.
-        return plain, slice(None), text[starts[0] : starts[-1]].reshape(-1, width)
-    chosen = np.flatnonzero(plain)
-    # Row i of the windows is the `width` bytes from text[i] (a view: nothing is copied
-    # until the chosen rows are taken).
-    windows = np.ndarray((max(len(text) - width + 1, 0), width), np.uint8, text, 0, (1, 1))
-    return plain, chosen, windows[starts[chosen]]
 
 
 def _calendar_days(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -86,16 +86,17 @@ def open_with_frictionless(package: OpenedPackage) -> tuple[Any, list[Issue]]:
     return frictionless_package, []
 
 
-def resource_issues(package: OpenedPackage, fresource: Any) -> list[Issue]:
-    """Every error frictionless finds in one resource of an opened package, as issues (with
-    a bar on a terminal while a large file is read)."""
+def resource_issues(package: OpenedPackage, fresource: Any, facts: Any = None) -> list[Issue]:
+    """Every error frictionless finds in one resource of an opened package, as issues; with
+    the file's facts (`engine.FileFacts`), a bar on a terminal counts the rows read."""
     from .progress import row_progress
 
-    try:
-        local = package.local_path(package.resource(fresource.name))
-    except KeyError:
-        local = None
-    on_row, progress = row_progress(str(fresource.path or fresource.name), local)
+    rows, size = None, 0
+    if facts is not None:
+        facts.join()  # read while frictionless loaded: the lines stand for the rows
+        if facts.failure is None:
+            rows, size = facts.lines - 1, facts.read_bytes
+    on_row, progress = row_progress(str(fresource.path or fresource.name), rows, size)
     try:
         report = fresource.validate(limit_errors=_NO_LIMIT, on_row=on_row)
     finally:

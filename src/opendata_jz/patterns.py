@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pyarrow as pa
 
-from .calendar_cells import fixed_width
+from .arrays import fixed_width
 
 _SPECIAL = set(".^$*+?{}[]\\|()")
 _ESCAPABLE = set(".-^$*+?{}[]\\|()/")

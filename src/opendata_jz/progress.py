@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 #: Files smaller than this are read too quickly for a bar to help.
@@ -46,14 +45,15 @@ class Progress:
             sys.stderr.flush()
 
 
-def row_progress(name: str, path: Path | None) -> tuple[Callable[[Any], None] | None, Progress]:
-    """A callback for frictionless's `on_row` that draws a bar over the rows of a large local
-    file (its lines, counted first, stand for its rows), and the bar to close; no callback
-    when no bar is drawn."""
-    size = path.stat().st_size if path is not None and path.is_file() else 0
-    if size < MIN_BYTES or not sys.stderr.isatty():
+def row_progress(
+    name: str, rows: int | None, size: int
+) -> tuple[Callable[[Any], None] | None, Progress]:
+    """A callback for frictionless's `on_row` that draws a bar over the `rows` of a file of
+    `size` bytes when it is large, and the bar to close; no callback when no bar is drawn
+    (nor when the rows are not known)."""
+    if rows is None or size < MIN_BYTES or not sys.stderr.isatty():
         return None, Progress(name, 0)
-    progress = Progress(name, max(_count_lines(path) - 1, 1), rows=True, large=True)
+    progress = Progress(name, max(rows, 1), rows=True, large=True)
     read = 0
 
     def on_row(_: Any) -> None:
@@ -63,13 +63,3 @@ def row_progress(name: str, path: Path | None) -> tuple[Callable[[Any], None] | 
             progress.update(read)
 
     return on_row, progress
-
-
-def _count_lines(path: Path) -> int:
-    import numpy as np
-
-    lines = 0
-    with open(path, "rb") as handle:
-        while chunk := handle.read(1 << 22):
-            lines += int(np.count_nonzero(np.frombuffer(chunk, np.uint8) == 10))
-    return lines

@@ -60,11 +60,8 @@ class EngineRun:
             opened.close()
         chunks = ChunkChecks(resource, str(resource.get("path")))
         try:
-            facts = self.facts.pop(name, None)
-            if facts is not None and (facts.path != path or facts.declared != _hash(resource)):
-                facts = None
             lookup = self._lookup(name)
-            result = scan(fresource, resource, path, control, chunks, lookup, facts)
+            result = scan(fresource, resource, path, control, chunks, lookup, self.facts.get(name))
             self.chunked.extend(chunks.finish())
         except Unsupported:
             return None
@@ -133,8 +130,3 @@ def _as_array(values: set) -> pa.Array | None:
         return offered([column])
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, OverflowError):
         return None
-
-
-def _hash(resource: dict) -> str | None:
-    declared = resource.get("hash")
-    return declared if isinstance(declared, str) else None

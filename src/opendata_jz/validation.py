@@ -57,7 +57,9 @@ def check_rows(
     run = EngineRun(package, frictionless_package, facts)
     for fresource in _targets_first(frictionless_package.resources):
         found = run.try_scan(fresource)
-        issues.extend(found if found is not None else resource_issues(package, fresource))
+        if found is None:  # frictionless reads it, with the line count the facts give
+            found = resource_issues(package, fresource, facts.get(fresource.name))
+        issues.extend(found)
     return issues, run.chunked, frozenset(run.scans)
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import importlib.util
 import json
 import sys
 import tempfile
@@ -41,14 +40,6 @@ OWN_CODES = {
     "spreadsheet-formula",
 }
 SHOWN = 5  # differences printed per seed
-
-
-def load_workload():
-    """bench/workload.py, imported from its path."""
-    spec = importlib.util.spec_from_file_location("workload", ROOT / "bench" / "workload.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def record_starts(path: Path) -> list[int]:
@@ -137,7 +128,8 @@ def show(pair: tuple) -> str:
 
 
 def main() -> None:
-    workload = load_workload()
+    import workload  # beside this script
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--seeds", type=int, nargs="+", default=[101, 202, 303])

@@ -19,7 +19,6 @@ time is carried over from its rate on the largest size it ran, and the output sa
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import platform
@@ -32,14 +31,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-
-
-def load(name: str):
-    """A module of bench/, imported from its path."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def run_measured(command: list[str]) -> tuple[float, float, bytes]:
@@ -77,7 +68,8 @@ def generate(args: argparse.Namespace, rows: int) -> Path:
 
 
 def main() -> None:
-    parity = load("parity")
+    import parity  # beside this script
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, action="append", help="rows (repeatable)")
     parser.add_argument("--seed", type=int, default=1)

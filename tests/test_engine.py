@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from pathlib import Path
 
+import parity  # bench/parity.py: bench/ is on the tests' path
 import pytest
 
 from opendata_jz import validate
 from opendata_jz.package import open_package
 from opendata_jz.validation import check_rows
 
-from conftest import ROOT
-
-
-def _bench(name: str):
-    """A module of bench/ (the workload generator, the parity comparison), from its path."""
-    spec = importlib.util.spec_from_file_location(name, ROOT / "bench" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-PARITY = _bench("parity")
 #: Codes of our own stricter rules, which frictionless does not check.
-OWN_CODES = PARITY.OWN_CODES
+OWN_CODES = parity.OWN_CODES
 
 
 def frictionless_pairs(package: Path) -> set[tuple]:
     """frictionless's (resource, line, field) errors, each row number mapped to the physical
     line its row starts on, compared as bench/parity.py compares them."""
-    return PARITY.frictionless_errors(package)[0]
+    return parity.frictionless_errors(package)[0]
 
 
 def our_pairs(package: Path) -> set[tuple]:
@@ -49,7 +37,8 @@ def engine_read(package: Path) -> frozenset[str]:
 def test_generated_invalid_package_matches_frictionless(tmp_path: Path, seed: int) -> None:
     """On a generated 10k-row package holding every kind of fault the engine reads, the
     engine finds frictionless's errors, no more and no fewer, each where truth.json puts it."""
-    workload = _bench("workload")
+    import workload  # bench/workload.py
+
     table, faults = workload.corrupt(workload.build(10_000, seed), seed)
     workload.write_package(tmp_path, table, faults)
     assert engine_read(tmp_path) == {"metrics", "sources"}

@@ -63,7 +63,8 @@ def generate(args: argparse.Namespace, rows: int) -> Path:
     command = [sys.executable, str(ROOT / "bench" / "workload.py"), "--rows", str(rows)]
     command += ["--seed", str(args.seed), "--faults", args.faults, "--out", str(args.out)]
     command += ["--fault-rate", str(args.fault_rate)] + (["--hashes"] if args.hashes else [])
-    subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
+    if subprocess.run(command, stdout=subprocess.DEVNULL).returncode != 0:
+        sys.exit("bench/workload.py could not make the workload (its error is above)")
     return args.out / str(rows)
 
 
